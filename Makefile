@@ -1,0 +1,49 @@
+# Everything a user needs, on a machine with Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint format bench docs clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ca-incident needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## demo: set up, then build every example incident and show where the reports are
+demo: $(STAMP)
+	@for dir in examples/*/; do \
+		[ -f "$$dir/incident.yaml" ] || continue; \
+		echo "== $$dir"; \
+		$(BIN)/ca-incident build "$$dir" || exit $$?; \
+	done
+	@echo
+	@echo "Reports: examples/*/out/report.md"
+
+## test: set up, then run the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## lint: ruff and mypy
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format src tests bench examples
+	$(BIN)/ruff check --fix src tests bench examples
+
+## bench: performance measured as ratios against baselines run alongside
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+## docs: regenerate the generated parts of docs/
+docs: $(STAMP)
+	$(BIN)/python -m ca_incident.docgen
+
+clean:
+	rm -rf $(VENV) examples/*/out .pytest_cache .mypy_cache .ruff_cache

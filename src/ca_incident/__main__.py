@@ -1,0 +1,3 @@
+from ca_incident.cli import main
+
+main()

@@ -1,0 +1,584 @@
+"""The incident: everything the CCADB Incident Reporting Guidelines (IRG) 3.2 templates and the
+seven legacy topics ask of a CA, as structured data.
+
+Names follow the guidelines' own words (contributing factor, action item, remaining valid) so a
+reader who knows the IRG recognises every type. Timestamps are timezone-aware and held in UTC.
+
+Type checks (enums, timestamps, required fields) are pydantic's. Checks across fields — ids
+that must exist, what each report stage requires — live in :func:`consistency_issues` and are
+run by the model's validator, so an ``Incident`` that exists is a consistent one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
+
+from ca_incident.timeutil import parse_date, parse_timestamp
+
+
+def _text(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
+"""An ISO 8601 date-time with ``Z`` or an offset, held in UTC."""
+
+Day = Annotated[date, BeforeValidator(parse_date)]
+"""A calendar date ``YYYY-MM-DD``."""
+
+Text = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
+"""Text that must say something: blank is an error, ``N/A`` is written by the renderer."""
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _identifier(value: str) -> str:
+    if not _ID.match(value):
+        raise ValueError(
+            f"'{value}' is not an id: use letters, digits, '.', '_' or '-', e.g. 'CF-1'"
+        )
+    return value
+
+
+Identifier = Annotated[str, BeforeValidator(_text), AfterValidator(_identifier)]
+
+
+def _ccadb_id(value: str) -> str:
+    if not re.fullmatch(r"A\d{6}", value):
+        raise ValueError(
+            f"'{value}' is not a CCADB unique ID: expected 'A' followed by six digits, "
+            "e.g. 'A000123'"
+        )
+    return value
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        coerce_numbers_to_str=True,
+        use_enum_values=False,
+        validate_default=True,
+    )
+
+
+class Stage(StrEnum):
+    """Where the incident is in the IRG report lifecycle."""
+
+    PRELIMINARY = "preliminary"
+    FULL = "full"
+    CLOSURE = "closure"
+    CLOSED = "closed"
+
+
+class DisclosureSource(StrEnum):
+    """IRG 3.2 Summary, "Source of incident disclosure"."""
+
+    SELF_REPORTED = "Self Reported"
+    THIRD_PARTY_REPORTED = "Third Party Reported"
+    AUDIT = "Audit"
+
+
+class AwarenessChannel(StrEnum):
+    """How the CA first became aware (legacy topic 1)."""
+
+    PROBLEM_REPORT = "problem-report"
+    AUDIT = "audit"
+    SELF_AUDIT = "self-audit"
+    BUGZILLA = "bugzilla"
+    MAILING_LIST = "mailing-list"
+    ROOT_PROGRAM = "root-program"
+    OTHER = "other"
+
+
+class EventKind(StrEnum):
+    """The IRG 3.2 "Expected Timeline elements", plus ``other``."""
+
+    CONTRIBUTING_CHANGE = "contributing-change"
+    INCIDENT_BEGAN = "incident-began"
+    CA_AWARE = "ca-aware"
+    PROBLEM_REPORT_RECEIVED = "problem-report-received"
+    PRELIMINARY_REPORT_TO_REPORTER = "preliminary-report-to-reporter"
+    PRELIMINARY_REPORT_TO_SUBSCRIBER = "preliminary-report-to-subscriber"
+    SCOPE_DISCLOSED = "scope-disclosed"
+    SCOPE_UPDATED = "scope-updated"
+    REVOCATION_EXPECTED = "revocation-expected"
+    REVOCATION_COMPLETED = "revocation-completed"
+    INCIDENT_ENDED = "incident-ended"
+    ISSUANCE_STOPPED = "issuance-stopped"
+    ISSUANCE_RESUMED = "issuance-resumed"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _EVENT_LABELS[self]
+
+
+_EVENT_LABELS = {
+    EventKind.CONTRIBUTING_CHANGE: "contributing change",
+    EventKind.INCIDENT_BEGAN: "incident began",
+    EventKind.CA_AWARE: "CA became aware",
+    EventKind.PROBLEM_REPORT_RECEIVED: "Certificate Problem Report received",
+    EventKind.PRELIMINARY_REPORT_TO_REPORTER: "preliminary report to reporter",
+    EventKind.PRELIMINARY_REPORT_TO_SUBSCRIBER: "preliminary report to Subscriber",
+    EventKind.SCOPE_DISCLOSED: "scope and impact disclosed",
+    EventKind.SCOPE_UPDATED: "scope and impact updated",
+    EventKind.REVOCATION_EXPECTED: "revocation expected",
+    EventKind.REVOCATION_COMPLETED: "revocation completed",
+    EventKind.INCIDENT_ENDED: "incident ended",
+    EventKind.ISSUANCE_STOPPED: "issuance stopped",
+    EventKind.ISSUANCE_RESUMED: "issuance resumed",
+    EventKind.OTHER: "",
+}
+
+
+class CertificateKind(StrEnum):
+    TLS = "tls"
+    SMIME = "smime"
+    NONE = "none"
+
+
+class ValidationType(StrEnum):
+    """CA/Browser Forum validation types (IRG 3.2 Impact, "Affected certificate types")."""
+
+    DV = "DV"
+    IV = "IV"
+    OV = "OV"
+    EV = "EV"
+    SMIME = "S/MIME"
+
+
+class ActionKind(StrEnum):
+    PREVENT = "Prevent"
+    MITIGATE = "Mitigate"
+    DETECT = "Detect"
+
+
+class ActionStatus(StrEnum):
+    ONGOING = "Ongoing"
+    COMPLETE = "Complete"
+    DELAYED = "Delayed"
+    CANCELED = "Canceled"
+
+
+class Policy(_Model):
+    """A requirement the incident breaks: IRG "policy name(s), version(s) and section(s)"."""
+
+    document: Text
+    version: Text
+    section: Text
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.version.removeprefix('v')}, section {self.section}"
+
+
+class NonCompliance(_Model):
+    """IRG 3.2 Summary, "Timeline summary"."""
+
+    start: Timestamp | None = None
+    identified: Timestamp
+    end: Timestamp | None = None
+    end_expected: bool = Field(
+        default=False, description="True when `end` is when the non-compliance is expected to end"
+    )
+
+
+class Summary(_Model):
+    description: Text
+    relevant_policies: list[Policy] = Field(min_length=1)
+    source: DisclosureSource
+    non_compliance: NonCompliance | None = None
+
+
+class Awareness(_Model):
+    """How and when the CA first became aware (legacy topic 1)."""
+
+    channel: AwarenessChannel
+    at: Timestamp
+    detail: Text
+
+
+class Event(_Model):
+    at: Timestamp
+    kind: EventKind = EventKind.OTHER
+    text: Text
+
+
+class Issuance(_Model):
+    """Whether issuance stopped. A "yes" is a pledge to the community; a "no" needs a reason."""
+
+    stopped: bool
+    stopped_at: Timestamp | None = None
+    resumed_at: Timestamp | None = None
+    explanation: Text
+
+
+class Statistic(_Model):
+    """A figure for an incident whose unit is not the certificate (CRLs, OCSP responses)."""
+
+    label: Text
+    value: Text
+
+
+class AffectedCounts(_Model):
+    """Counts stated by hand, for a problem whose certificates the CA cannot hand to the tool."""
+
+    count: int = Field(ge=0)
+    remaining_valid: int = Field(ge=0)
+    first_not_before: Timestamp | None = None
+    last_not_before: Timestamp | None = None
+    types: list[ValidationType] = Field(default_factory=list)
+
+
+class Problem(_Model):
+    """A distinct problem: one requirement broken, with its own set of affected certificates."""
+
+    id: Identifier
+    description: Text
+    requirement: Text
+    certificate_kind: CertificateKind
+    certificates: list[Text] = Field(
+        default_factory=list,
+        description="Files or folders of certificates, relative to the incident folder",
+    )
+    counts: AffectedCounts | None = None
+    statistics: list[Statistic] = Field(default_factory=list)
+
+
+class Impact(_Model):
+    heuristic: Text | None = None
+    analysis: Text | None = Field(
+        default=None, description="Required when the whiteboard says revocation-delay"
+    )
+    additional_considerations: Text | None = None
+
+
+class RelatedIncident(_Model):
+    bug: int = Field(gt=0)
+    opened: Day
+    description: Text
+
+    @property
+    def url(self) -> str:
+        return f"https://bugzilla.mozilla.org/show_bug.cgi?id={self.bug}"
+
+
+class ContributingFactor(_Model):
+    id: Identifier
+    title: Text
+    description: Text
+    timeline: Text
+    detection: Text = Field(
+        description="How it was detected, and how it avoided detection before the incident"
+    )
+    interaction: Text
+    methodology: Text | None = None
+
+
+class Lesson(_Model):
+    id: Identifier
+    text: Text
+
+
+class LessonsLearned(_Model):
+    went_well: list[Lesson] = Field(default_factory=list)
+    did_not_go_well: list[Lesson] = Field(default_factory=list)
+    got_lucky: list[Lesson] = Field(default_factory=list)
+    additional: list[Lesson] = Field(default_factory=list)
+
+    def all(self) -> Iterator[tuple[str, int, Lesson]]:
+        for group in ("went_well", "did_not_go_well", "got_lucky", "additional"):
+            for index, lesson in enumerate(getattr(self, group)):
+                yield group, index, lesson
+
+
+class ActionItem(_Model):
+    description: Text
+    kind: ActionKind
+    addresses: list[Identifier] = Field(
+        min_length=1, description="Ids of the contributing factors and lessons it addresses"
+    )
+    evaluation_criteria: Text
+    due: Day
+    status: ActionStatus
+    completed: Day | None = None
+    status_changed: Timestamp | None = Field(
+        default=None, description="When the status last changed (an update is due within 3 days)"
+    )
+
+
+class Closure(_Model):
+    """IRG 3.2 Report Closure Summary."""
+
+    root_causes: Text
+    remediation: Text
+    commitments: Text
+
+
+class Posted(_Model):
+    """When each earlier report was posted to Bugzilla."""
+
+    preliminary: Timestamp | None = None
+    full: Timestamp | None = None
+    closure: Timestamp | None = None
+    last_update: Timestamp | None = None
+
+
+class Incident(_Model):
+    """One incident, as kept in ``incident.yaml``."""
+
+    ca_owner: Text
+    ccadb_id: Annotated[str, BeforeValidator(_text), AfterValidator(_ccadb_id)] | None = None
+    title: Text
+    bug: int | None = Field(default=None, gt=0)
+    whiteboard: list[Text] = Field(default_factory=list)
+    stage: Stage
+    posted: Posted = Field(default_factory=Posted)
+    summary: Summary
+    awareness: Awareness
+    timeline: list[Event] = Field(default_factory=list)
+    issuance: Issuance | None = None
+    problems: list[Problem] = Field(default_factory=list)
+    impact: Impact = Field(default_factory=Impact)
+    related_incidents: list[RelatedIncident] = Field(default_factory=list)
+    contributing_factors: list[ContributingFactor] = Field(default_factory=list)
+    lessons: LessonsLearned = Field(default_factory=LessonsLearned)
+    action_items: list[ActionItem] = Field(default_factory=list)
+    closure: Closure | None = None
+    appendix_notes: Text | None = Field(
+        default=None, description="Other supporting data for the Appendix (logs, queries)"
+    )
+
+    @property
+    def bugzilla_summary(self) -> str:
+        """The bug's summary line: ``CA Owner: title``."""
+        return f"{self.ca_owner}: {self.title}"
+
+    @property
+    def certificate_problems(self) -> list[Problem]:
+        return [p for p in self.problems if p.certificate_kind is not CertificateKind.NONE]
+
+    def whiteboard_says(self, word: str) -> bool:
+        return any(word in tag for tag in self.whiteboard)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Incident:
+        issues = consistency_issues(self)
+        if issues:
+            sink = (info.context or {}).get("consistency_issues")
+            if sink is None:
+                raise ValueError(
+                    "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in issues)
+                )
+            sink.extend(issues)
+        return self
+
+
+Loc = tuple[str | int, ...]
+Issue = tuple[Loc, str]
+
+_STAGE_ORDER = [Stage.PRELIMINARY, Stage.FULL, Stage.CLOSURE, Stage.CLOSED]
+
+
+def at_least(stage: Stage, minimum: Stage) -> bool:
+    return _STAGE_ORDER.index(stage) >= _STAGE_ORDER.index(minimum)
+
+
+def consistency_issues(incident: Incident) -> list[Issue]:
+    """Everything wrong across fields: references, and what the report stage requires."""
+    return [
+        *reference_issues(incident.model_dump(mode="python")),
+        *_stage_issues(incident),
+        *_agreement_issues(incident),
+    ]
+
+
+def reference_issues(data: Mapping[str, Any]) -> list[Issue]:
+    """Duplicate ids and action items that address an id nothing defines.
+
+    Works on plain data so that a file with type errors still gets its references checked.
+    """
+    issues: list[Issue] = []
+    defined: set[str] = set()
+
+    def define(loc: Loc, value: Any) -> None:
+        if not isinstance(value, str):
+            return
+        if value in defined:
+            issues.append((loc, f"id '{value}' is used twice; ids must be unique"))
+        defined.add(value)
+
+    for name in ("problems", "contributing_factors"):
+        for index, entry in enumerate(_seq(data.get(name))):
+            if isinstance(entry, Mapping):
+                define((name, index, "id"), entry.get("id"))
+    lessons = data.get("lessons")
+    if isinstance(lessons, Mapping):
+        for group in ("went_well", "did_not_go_well", "got_lucky", "additional"):
+            for index, entry in enumerate(_seq(lessons.get(group))):
+                if isinstance(entry, Mapping):
+                    define(("lessons", group, index, "id"), entry.get("id"))
+
+    addressable = sorted(defined)
+    for index, item in enumerate(_seq(data.get("action_items"))):
+        if not isinstance(item, Mapping):
+            continue
+        for ref_index, ref in enumerate(_seq(item.get("addresses"))):
+            if isinstance(ref, str) and ref.strip() not in defined:
+                known = ", ".join(addressable) or "none defined"
+                issues.append(
+                    (
+                        ("action_items", index, "addresses", ref_index),
+                        f"'{ref}' names no contributing factor or lesson (known ids: {known})",
+                    )
+                )
+    return issues
+
+
+def _seq(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _stage_issues(incident: Incident) -> list[Issue]:
+    """What the IRG 3.2 template of the incident's stage cannot be written without."""
+    issues: list[Issue] = []
+    stage = incident.stage
+    if at_least(stage, Stage.FULL):
+
+        def need(loc: Loc, present: bool, what: str) -> None:
+            if not present:
+                issues.append((loc, f"the {stage.value} report needs {what}"))
+
+        need(("ccadb_id",), incident.ccadb_id is not None, "the CA Owner CCADB unique ID")
+        nc = incident.summary.non_compliance
+        need(
+            ("summary", "non_compliance"),
+            nc is not None,
+            "the non-compliance start, identified and end date-times",
+        )
+        if nc is not None:
+            need(("summary", "non_compliance", "start"), nc.start is not None, "a start date-time")
+        need(("timeline",), bool(incident.timeline), "a timeline")
+        need(("issuance",), incident.issuance is not None, "whether issuance was stopped")
+        need(("problems",), bool(incident.problems), "at least one problem")
+        need(("impact", "heuristic"), incident.impact.heuristic is not None, "an incident heuristic")
+        need(
+            ("contributing_factors",),
+            bool(incident.contributing_factors),
+            "at least one contributing factor",
+        )
+        need(("action_items",), bool(incident.action_items), "at least one action item")
+        if incident.whiteboard_says("revocation-delay"):
+            need(
+                ("impact", "analysis"),
+                incident.impact.analysis is not None,
+                "the Analysis, because the whiteboard says revocation-delay",
+            )
+    if at_least(stage, Stage.CLOSURE):
+        if incident.closure is None:
+            issues.append((("closure",), f"the {stage.value} report needs the closure summary"))
+        for index, item in enumerate(incident.action_items):
+            if item.status not in (ActionStatus.COMPLETE, ActionStatus.CANCELED):
+                issues.append(
+                    (
+                        ("action_items", index, "status"),
+                        f"is {item.status.value}: a closure report states that all action "
+                        "items are complete, so each must be Complete or Canceled",
+                    )
+                )
+    return issues
+
+
+def _agreement_issues(incident: Incident) -> list[Issue]:
+    """Fields that state the same moment twice must agree."""
+    issues: list[Issue] = []
+    nc = incident.summary.non_compliance
+    if nc is not None:
+        if nc.start is not None and nc.start > nc.identified:
+            issues.append(
+                (("summary", "non_compliance", "start"), "is after the identified date-time")
+            )
+        if nc.end is not None and nc.start is not None and nc.end < nc.start:
+            issues.append((("summary", "non_compliance", "end"), "is before the start"))
+    issuance = incident.issuance
+    if issuance is not None:
+        if issuance.stopped and issuance.stopped_at is None:
+            issues.append(
+                (("issuance", "stopped_at"), "issuance stopped (a pledge) needs when it stopped")
+            )
+        if not issuance.stopped and (issuance.stopped_at or issuance.resumed_at):
+            issues.append(
+                (("issuance", "stopped"), "is no, but stopped_at or resumed_at is given")
+            )
+        if (
+            issuance.stopped_at is not None
+            and issuance.resumed_at is not None
+            and issuance.resumed_at < issuance.stopped_at
+        ):
+            issues.append((("issuance", "resumed_at"), "is before stopped_at"))
+    stated = {
+        EventKind.CA_AWARE: (("awareness", "at"), incident.awareness.at),
+        EventKind.INCIDENT_BEGAN: (
+            ("summary", "non_compliance", "start"),
+            nc.start if nc else None,
+        ),
+        EventKind.ISSUANCE_STOPPED: (
+            ("issuance", "stopped_at"),
+            issuance.stopped_at if issuance else None,
+        ),
+        EventKind.ISSUANCE_RESUMED: (
+            ("issuance", "resumed_at"),
+            issuance.resumed_at if issuance else None,
+        ),
+    }
+    for kind, (loc, moment) in stated.items():
+        events = [e for e in incident.timeline if e.kind is kind]
+        if moment is not None and events and all(e.at != moment for e in events):
+            issues.append(
+                (loc, f"disagrees with the timeline's '{kind.value}' event ({events[0].at:%Y-%m-%dT%H:%MZ})")
+            )
+    for index, item in enumerate(incident.action_items):
+        if item.status is ActionStatus.COMPLETE and item.completed is None:
+            issues.append(
+                (("action_items", index, "completed"), "a Complete action item needs its date")
+            )
+    for index, problem in enumerate(incident.problems):
+        if problem.certificate_kind is CertificateKind.NONE:
+            if problem.certificates or problem.counts:
+                issues.append(
+                    (
+                        ("problems", index, "certificate_kind"),
+                        "is none, but certificates or counts are given",
+                    )
+                )
+            if not problem.statistics:
+                issues.append(
+                    (
+                        ("problems", index, "statistics"),
+                        "a problem that affects no certificates needs its statistics "
+                        "(e.g. number of CRLs, hours late)",
+                    )
+                )
+        elif not problem.certificates and problem.counts is None:
+            issues.append(
+                (
+                    ("problems", index, "certificates"),
+                    "a certificate problem needs its certificates (files or folders) or, "
+                    "if they cannot be given, its counts",
+                )
+            )
+    return issues

@@ -1,0 +1,289 @@
+"""Render an incident into a Bugzilla-ready Markdown report, one Jinja2 template per version.
+
+Output is GitHub-flavoured Markdown as bugzilla.mozilla.org renders it: the templates' exact
+headings and bold labels, every field present (``N/A`` where it does not apply), tables for
+Related Incidents and Action Items, and timestamps in UTC to the minute.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ca_incident.errors import CaIncidentError, ReportTooLongError
+from ca_incident.model import (
+    ActionItem,
+    CertificateKind,
+    EventKind,
+    Incident,
+    Problem,
+    Stage,
+    at_least,
+)
+from ca_incident.report.spec import (
+    CLOSING_STATEMENT,
+    IRG_20_ACTION_COLUMNS,
+    IRG_32_FULL_ACTION_COLUMNS,
+    LEGACY_TOPICS,
+    RELATED_COLUMNS,
+    STAGE_TEMPLATE,
+    TEMPLATES,
+    TemplateSpec,
+)
+from ca_incident.timeutil import report_time
+
+BUGZILLA_COMMENT_LIMIT = 65_535
+"""Bugzilla's maximum comment length, in characters."""
+
+FULL_REPORT_DAYS = 14
+"""IRG 3.2: the Full report is due within two weeks of the initial disclosure."""
+
+
+@dataclass(frozen=True)
+class ProblemFigures:
+    """What the report states of one problem's certificates."""
+
+    count: int
+    remaining_valid: int
+    first_not_before: datetime | None
+    last_not_before: datetime | None
+    types: tuple[str, ...] = ()
+    precertificates_only: int = 0
+    computed: bool = False
+    """True when counted from the certificates themselves, False when stated by hand."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes to Bugzilla beside the report."""
+
+    filename: str
+    description: str
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    at: datetime
+    kind: EventKind
+    text: str
+    derived: bool = False
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
+
+
+@dataclass
+class ReportData:
+    """Everything a template needs: the incident plus what the build computed."""
+
+    incident: Incident
+    as_of: datetime
+    figures: dict[str, ProblemFigures] = field(default_factory=dict)
+    attachments: list[Attachment] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for problem in self.incident.problems:
+            if problem.id not in self.figures and problem.counts is not None:
+                c = problem.counts
+                self.figures[problem.id] = ProblemFigures(
+                    count=c.count,
+                    remaining_valid=c.remaining_valid,
+                    first_not_before=c.first_not_before,
+                    last_not_before=c.last_not_before,
+                    types=tuple(t.value for t in c.types),
+                )
+
+    @property
+    def certificate_problems(self) -> list[Problem]:
+        return self.incident.certificate_problems
+
+    def figures_for(self, problem: Problem) -> ProblemFigures | None:
+        return self.figures.get(problem.id)
+
+    @property
+    def total(self) -> int | None:
+        return self._sum("count")
+
+    @property
+    def remaining_valid(self) -> int | None:
+        return self._sum("remaining_valid")
+
+    def _sum(self, name: str) -> int | None:
+        problems = self.certificate_problems
+        if not problems or any(p.id not in self.figures for p in problems):
+            return None
+        return sum(getattr(self.figures[p.id], name) for p in problems)
+
+    @property
+    def certificate_types(self) -> list[str]:
+        seen: list[str] = []
+        for figures in self.figures.values():
+            for kind in figures.types:
+                if kind not in seen:
+                    seen.append(kind)
+        order = ["DV", "IV", "OV", "EV", "S/MIME"]
+        return sorted(seen, key=lambda k: order.index(k) if k in order else len(order))
+
+    def timeline(self) -> list[TimelineRow]:
+        """The timeline in chronological order, with the moments stated elsewhere in the
+        incident file (awareness, issuance stopped and resumed, non-compliance start and end)
+        added as events when the timeline does not already carry them."""
+        incident = self.incident
+        rows = [TimelineRow(e.at, e.kind, e.text) for e in incident.timeline]
+        kinds = {e.kind for e in incident.timeline}
+        derived: list[tuple[EventKind, datetime | None, str]] = [
+            (EventKind.CA_AWARE, incident.awareness.at, incident.awareness.detail),
+        ]
+        nc = incident.summary.non_compliance
+        if nc is not None:
+            derived.append((EventKind.INCIDENT_BEGAN, nc.start, "The non-compliance began."))
+            if not nc.end_expected:
+                derived.append((EventKind.INCIDENT_ENDED, nc.end, "The non-compliance ended."))
+        if incident.issuance is not None:
+            derived.append(
+                (EventKind.ISSUANCE_STOPPED, incident.issuance.stopped_at, "Issuance stopped.")
+            )
+            derived.append(
+                (EventKind.ISSUANCE_RESUMED, incident.issuance.resumed_at, "Issuance resumed.")
+            )
+        for kind, moment, text in derived:
+            if moment is not None and kind not in kinds:
+                rows.append(TimelineRow(moment, kind, text, derived=True))
+        return sorted(rows, key=lambda row: row.at)
+
+    @property
+    def full_report_due(self) -> datetime:
+        first = self.incident.posted.preliminary or self.as_of
+        return first + timedelta(days=FULL_REPORT_DAYS)
+
+    def factor_number(self, identifier: str) -> int | None:
+        for number, factor in enumerate(self.incident.contributing_factors, start=1):
+            if factor.id == identifier:
+                return number
+        return None
+
+    def root_causes_cell(self, item: ActionItem) -> str:
+        names = []
+        for ref in item.addresses:
+            number = self.factor_number(ref)
+            names.append(f"Contributing Factor {number}" if number else f"[{ref}]")
+        return "; ".join(names)
+
+
+def _na(value: Any) -> str:
+    if value is None or (isinstance(value, str | list | tuple) and not value):
+        return "N/A"
+    return str(value)
+
+
+def _md_block(value: Any, indent: int = 2) -> str:
+    """Text that may span paragraphs, indented so it stays inside its list item."""
+    text = _na(value).strip()
+    pad = " " * indent
+    return "\n".join(line if not line.strip() else pad + line for line in text.splitlines()).lstrip()
+
+
+def _cell(value: Any) -> str:
+    """Text fit for one GFM table cell: pipes escaped, line breaks as <br>."""
+    text = _na(value).strip().replace("|", "\\|")
+    return re.sub(r"\s*\n\s*", "<br>", text)
+
+
+def _number(value: int | None) -> str:
+    return "N/A" if value is None else f"{value:,}"
+
+
+def _and_list(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("ca_incident.report", "templates"),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(
+        t=lambda moment: "N/A" if moment is None else report_time(moment),
+        day=lambda value: "N/A" if value is None else value.isoformat(),
+        na=_na,
+        block=_md_block,
+        cell=_cell,
+        number=_number,
+        and_list=_and_list,
+    )
+    env.globals.update(
+        EventKind=EventKind,
+        CertificateKind=CertificateKind,
+        LEGACY_TOPICS=LEGACY_TOPICS,
+        CLOSING_STATEMENT=CLOSING_STATEMENT,
+        IRG_32_FULL_ACTION_COLUMNS=IRG_32_FULL_ACTION_COLUMNS,
+        IRG_20_ACTION_COLUMNS=IRG_20_ACTION_COLUMNS,
+        RELATED_COLUMNS=RELATED_COLUMNS,
+    )
+    return env
+
+
+_ENV = _environment()
+
+
+class TemplateNotApplicableError(CaIncidentError):
+    """The incident's stage does not yet have what the template asks for."""
+
+
+def template_for(name: str) -> TemplateSpec:
+    try:
+        return TEMPLATES[name]
+    except KeyError:
+        raise CaIncidentError(
+            f"unknown template '{name}': expected one of {', '.join(TEMPLATES)}"
+        ) from None
+
+
+def render(data: ReportData, template: str | TemplateSpec, *, check_length: bool = True) -> str:
+    """Render the report; raise when the stage is too early for the template or the result
+    does not fit in one Bugzilla comment."""
+    spec = template if isinstance(template, TemplateSpec) else template_for(template)
+    stage = data.incident.stage
+    if not at_least(stage, spec.min_stage):
+        raise TemplateNotApplicableError(
+            f"template {spec.name} needs an incident at stage '{spec.min_stage.value}' or later; "
+            f"this one is at '{stage.value}' (set 'stage:' in incident.yaml once the fields of "
+            f"that stage are filled in)"
+        )
+    text = _ENV.get_template(f"{spec.name}.md.j2").render(d=data, i=data.incident, spec=spec)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    if check_length:
+        check_comment_length(text)
+    return text
+
+
+def check_comment_length(text: str) -> None:
+    if len(text) <= BUGZILLA_COMMENT_LIMIT:
+        return
+    sections = re.split(r"(?m)^(?=#{2,4} )", text)
+    sized = sorted(
+        ((len(part), part.splitlines()[0].lstrip("# ").strip()) for part in sections if part),
+        reverse=True,
+    )
+    largest = ", ".join(f"{title} ({size:,} characters)" for size, title in sized[:3])
+    raise ReportTooLongError(
+        f"the report is {len(text):,} characters, over Bugzilla's {BUGZILLA_COMMENT_LIMIT:,}-"
+        f"character comment limit; move detail into an attachment and refer to it from the "
+        f"report. Largest sections: {largest}"
+    )
+
+
+def stage_template(stage: Stage) -> TemplateSpec:
+    """The IRG 3.2 template that the incident's stage calls for."""
+    return STAGE_TEMPLATE[stage]
