@@ -154,9 +154,7 @@ def build_ou_certificates(
                 x509.KeyUsage(True, False, False, False, False, False, False, False, False),
                 critical=True,
             )
-            .add_extension(
-                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-            )
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
             .add_extension(
                 x509.CertificatePolicies([x509.PolicyInformation(OV_POLICY, None)]),
                 critical=False,
@@ -182,9 +180,11 @@ def build_ou_certificates(
                 x509.CRLDistributionPoints(
                     [
                         x509.DistributionPoint(
-                            [x509.UniformResourceIdentifier(
-                                "http://crl.example-trust.example/ovtlsg2.crl"
-                            )],
+                            [
+                                x509.UniformResourceIdentifier(
+                                    "http://crl.example-trust.example/ovtlsg2.crl"
+                                )
+                            ],
                             None,
                             None,
                             None,

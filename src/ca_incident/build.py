@@ -101,7 +101,9 @@ def build_incident(
         if folder.exists() and folder.name.endswith((".yaml", ".yml")):
             folder = folder.parent
         else:
-            raise CaIncidentError(f"{folder}: not an incident folder (expected a folder with incident.yaml)")
+            raise CaIncidentError(
+                f"{folder}: not an incident folder (expected a folder with incident.yaml)"
+            )
     if not incident_path(folder).exists():
         raise CaIncidentError(
             f"{folder}: no incident.yaml here (run 'ca-incident new {folder}' to start one)"

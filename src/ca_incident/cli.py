@@ -5,7 +5,6 @@ Exit codes: 0 ok; 1 findings or something overdue; 2 usage or input error.
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,12 +24,14 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 
 
-class Timestamp(click.ParamType):
+class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
     """An ISO 8601 date-time with ``Z`` or an offset."""
 
     name = "TIMESTAMP"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         if isinstance(value, datetime):
             return value
         try:
@@ -115,9 +116,16 @@ def schema() -> None:
     required=True,
     help="Which report template to write.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output.",
+)
 @click.option("--as-of", type=TIMESTAMP, help="The moment to compute dates from (default: now).")
-def render_command(folder: Path, template: str, output: Path | None, as_of: datetime | None) -> None:
+def render_command(
+    folder: Path, template: str, output: Path | None, as_of: datetime | None
+) -> None:
     """Render an incident with any template version.
 
     \b
@@ -143,8 +151,14 @@ def render_command(folder: Path, template: str, output: Path | None, as_of: date
 
 @cli.command()
 @click.argument("folder", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: FOLDER/out).")
-@click.option("--as-of", type=TIMESTAMP, help="The moment to compute dates and clocks from (default: now).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: FOLDER/out).",
+)
+@click.option(
+    "--as-of", type=TIMESTAMP, help="The moment to compute dates and clocks from (default: now)."
+)
 def build(folder: Path, out: Path | None, as_of: datetime | None) -> None:
     """Validate an incident folder and write its report for the current stage.
 
@@ -177,4 +191,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

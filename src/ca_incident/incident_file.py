@@ -57,11 +57,20 @@ def incident_path(path: Path) -> Path:
 def load_incident(path: Path | str) -> Incident:
     """Load and validate an incident folder or file; raise :class:`IncidentFileError` listing
     every problem found, each with its position."""
-    file = incident_path(Path(path))
+    path = Path(path)
+    if not path.exists() and path.suffix not in (".yaml", ".yml"):
+        raise CaIncidentError(
+            f"{path}: no such incident folder (run 'ca-incident new {path}' to start one)"
+        )
+    file = incident_path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        hint = f" (run 'ca-incident new {file.parent}' to start one)" if file.name == INCIDENT_FILE else ""
+        hint = (
+            f" (run 'ca-incident new {file.parent}' to start one)"
+            if file.name == INCIDENT_FILE
+            else ""
+        )
         raise CaIncidentError(f"{file}: no such file{hint}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CaIncidentError(f"{file}: cannot read: {exc}") from None
@@ -72,16 +81,20 @@ def parse_incident(text: str, name: str = INCIDENT_FILE) -> Incident:
     try:
         raw = _yaml().load(text)
     except DuplicateKeyError as exc:
-        raise IncidentFileError(name, [_marked_problem(name, exc, "duplicate key")]) from None
+        problem = _marked_problem(name, exc, "", with_context=False)
+        raise IncidentFileError(name, [problem]) from None
     except MarkedYAMLError as exc:
         raise IncidentFileError(name, [_marked_problem(name, exc, "not valid YAML")]) from None
     except YAMLError as exc:
-        raise IncidentFileError(name, [InputProblem(name, 1, 1, "", f"not valid YAML: {exc}")]) from None
+        raise IncidentFileError(
+            name, [InputProblem(name, 1, 1, "", f"not valid YAML: {exc}")]
+        ) from None
     if raw is None:
         raise IncidentFileError(name, [InputProblem(name, 1, 1, "", "the file is empty")])
     if not isinstance(raw, CommentedMap):
         raise IncidentFileError(
-            name, [InputProblem(name, 1, 1, "", "expected a mapping of fields, e.g. 'ca_owner: ...'")]
+            name,
+            [InputProblem(name, 1, 1, "", "expected a mapping of fields, e.g. 'ca_owner: ...'")],
         )
 
     collected: list[Issue] = []
@@ -97,11 +110,25 @@ def parse_incident(text: str, name: str = INCIDENT_FILE) -> Incident:
     return incident
 
 
-def _marked_problem(name: str, exc: MarkedYAMLError, what: str) -> InputProblem:
+def _marked_problem(
+    name: str, exc: MarkedYAMLError, what: str, *, with_context: bool = True
+) -> InputProblem:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    detail = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-    return InputProblem(name, line, column, "", f"{what}: {detail}".strip())
+    detail = str(exc.problem or exc.context or "").strip()
+    start = exc.context_mark
+    if (
+        with_context
+        and exc.context
+        and start is not None
+        and (start.line, start.column)
+        != (
+            line - 1,
+            column - 1,
+        )
+    ):
+        detail += f" ({exc.context} started at line {start.line + 1}, column {start.column + 1})"
+    return InputProblem(name, line, column, "", f"{what}: {detail}" if what else detail)
 
 
 def locate(root: Any, loc: Loc, *, key: bool = False) -> tuple[int, int]:
@@ -117,7 +144,9 @@ def locate(root: Any, loc: Loc, *, key: bool = False) -> tuple[int, int]:
             value = node[part]
             # A nested mapping or list is shown at its key, which is where a person looks.
             # A blank value has no position of its own; ruamel gives the next token's.
-            at_key = (key and last) or value is None or isinstance(value, CommentedMap | CommentedSeq)
+            at_key = (
+                (key and last) or value is None or isinstance(value, CommentedMap | CommentedSeq)
+            )
             line, column = node.lc.key(part) if at_key else node.lc.value(part)
             node = value
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
@@ -253,8 +282,10 @@ def skeleton(folder: Path | str, ca_owner: str, title: str) -> str:
 
     text = files("ca_incident").joinpath("skeleton.yaml.j2").read_text(encoding="utf-8")
     # JSON strings are valid YAML double-quoted scalars, whatever the name holds.
-    return Template(text, keep_trailing_newline=True).render(
-        folder=str(folder), ca_owner=json.dumps(ca_owner), title=json.dumps(title)
+    return str(
+        Template(text, keep_trailing_newline=True).render(
+            folder=str(folder), ca_owner=json.dumps(ca_owner), title=json.dumps(title)
+        )
     )
 
 

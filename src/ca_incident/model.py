@@ -73,6 +73,7 @@ class _Model(BaseModel):
         coerce_numbers_to_str=True,
         use_enum_values=False,
         validate_default=True,
+        use_attribute_docstrings=True,
     )
 
 
@@ -179,8 +180,11 @@ class Policy(_Model):
     """A requirement the incident breaks: IRG "policy name(s), version(s) and section(s)"."""
 
     document: Text
+    """The policy's name, e.g. ``TLS Baseline Requirements``, ``Mozilla Root Store Policy``."""
     version: Text
+    """The version in force, e.g. ``2.2.6``. Quote it when it looks like a number (``"2.10"``)."""
     section: Text
+    """The section, e.g. ``7.1.2.7.4``."""
 
     def __str__(self) -> str:
         return f"{self.document} v{self.version.removeprefix('v')}, section {self.section}"
@@ -190,87 +194,127 @@ class NonCompliance(_Model):
     """IRG 3.2 Summary, "Timeline summary"."""
 
     start: Timestamp | None = None
+    """When the non-compliance began (required from the Full report on)."""
     identified: Timestamp
+    """When the non-compliance was detected."""
     end: Timestamp | None = None
-    end_expected: bool = Field(
-        default=False, description="True when `end` is when the non-compliance is expected to end"
-    )
+    """When it ended; leave out while it is ongoing."""
+    end_expected: bool = False
+    """True when ``end`` is a forecast: when the non-compliance is expected to end."""
 
 
 class Summary(_Model):
+    """IRG 3.2 Summary."""
+
     description: Text
+    """A short description that gives a new reader enough context."""
     relevant_policies: list[Policy] = Field(min_length=1)
+    """Every requirement broken: document, version and section."""
     source: DisclosureSource
+    """``Self Reported``, ``Third Party Reported`` or ``Audit``."""
     non_compliance: NonCompliance | None = None
+    """The Timeline summary: start, identified and end (required from the Full report on)."""
 
 
 class Awareness(_Model):
     """How and when the CA first became aware (legacy topic 1)."""
 
     channel: AwarenessChannel
+    """problem-report, audit, self-audit, bugzilla, mailing-list, root-program or other."""
     at: Timestamp
+    """When the CA became aware; starts the 72-hour clock of the first report."""
     detail: Text
+    """How: who reported what, or which check found it."""
 
 
 class Event(_Model):
+    """One timeline entry."""
+
     at: Timestamp
+    """When it happened, to the minute, with a zone."""
     kind: EventKind = EventKind.OTHER
+    """Which IRG expected timeline element it is, or ``other``."""
     text: Text
+    """What happened."""
 
 
 class Issuance(_Model):
     """Whether issuance stopped. A "yes" is a pledge to the community; a "no" needs a reason."""
 
     stopped: bool
+    """yes or no. A yes is a pledge to the community."""
     stopped_at: Timestamp | None = None
+    """When issuance stopped (required when stopped)."""
     resumed_at: Timestamp | None = None
+    """When issuance resumed, if it has."""
     explanation: Text
+    """Why issuance was stopped, or why not."""
 
 
 class Statistic(_Model):
     """A figure for an incident whose unit is not the certificate (CRLs, OCSP responses)."""
 
     label: Text
+    """What is counted, e.g. ``CRLs published late``."""
     value: Text
+    """The figure, e.g. ``"19"``."""
 
 
 class AffectedCounts(_Model):
     """Counts stated by hand, for a problem whose certificates the CA cannot hand to the tool."""
 
     count: int = Field(ge=0)
+    """Affected certificates, expired and revoked ones included."""
     remaining_valid: int = Field(ge=0)
+    """Affected certificates neither expired nor revoked."""
     first_not_before: Timestamp | None = None
+    """notBefore of the first affected certificate."""
     last_not_before: Timestamp | None = None
+    """notBefore of the last affected certificate."""
     types: list[ValidationType] = Field(default_factory=list)
+    """Validation types present: DV, IV, OV, EV, S/MIME."""
 
 
 class Problem(_Model):
     """A distinct problem: one requirement broken, with its own set of affected certificates."""
 
     id: Identifier
+    """A short id, used in file names: letters, digits, ``.``, ``_``, ``-``."""
     description: Text
+    """What is wrong."""
     requirement: Text
+    """The requirement it breaks, e.g. ``TLS BR 7.1.2.7.4``."""
     certificate_kind: CertificateKind
-    certificates: list[Text] = Field(
-        default_factory=list,
-        description="Files or folders of certificates, relative to the incident folder",
-    )
+    """tls, smime, or none for an incident whose unit is not the certificate."""
+    certificates: list[Text] = Field(default_factory=list)
+    """Files or folders of the affected certificates, relative to the incident folder."""
     counts: AffectedCounts | None = None
+    """Counts stated by hand, only where the certificates cannot be given."""
     statistics: list[Statistic] = Field(default_factory=list)
+    """For certificate_kind none: the figures that measure the problem."""
 
 
 class Impact(_Model):
+    """IRG 3.2 Impact; the counts come from the problems."""
+
     heuristic: Text | None = None
-    analysis: Text | None = Field(
-        default=None, description="Required when the whiteboard says revocation-delay"
-    )
+    """How a third party could assemble every affected certificate, why it cannot, or that
+    the Appendix lists them all (required from the Full report on)."""
+    analysis: Text | None = None
+    """Why revocation is delayed; required when the whiteboard says revocation-delay."""
     additional_considerations: Text | None = None
+    """Anything else on size and nature, e.g. how precertificates were affected differently."""
 
 
 class RelatedIncident(_Model):
+    """A related Bugzilla incident, of this or another CA Owner, from the last two years."""
+
     bug: int = Field(gt=0)
+    """Its Bugzilla bug number."""
     opened: Day
+    """When it was opened."""
     description: Text
+    """How it relates to this incident."""
 
     @property
     def url(self) -> str:
@@ -278,27 +322,42 @@ class RelatedIncident(_Model):
 
 
 class ContributingFactor(_Model):
+    """IRG 3.2 Root Cause Analysis: one contributing factor."""
+
     id: Identifier
+    """Its id, which action items name in ``addresses``, e.g. ``CF-1``."""
     title: Text
+    """A short title."""
     description: Text
+    """The condition, its role, and when it first arose."""
     timeline: Text
-    detection: Text = Field(
-        description="How it was detected, and how it avoided detection before the incident"
-    )
+    """When it was introduced and how it evolved."""
+    detection: Text
+    """How it was detected, and how it avoided detection before the incident."""
     interaction: Text
+    """How it interacted with the other factors."""
     methodology: Text | None = None
+    """The analysis method used, e.g. 5-Whys (optional, recommended)."""
 
 
 class Lesson(_Model):
     id: Identifier
+    """Its id, which action items name in ``addresses``, e.g. ``DGW-1``."""
     text: Text
+    """The lesson."""
 
 
 class LessonsLearned(_Model):
+    """IRG 3.2 Lessons Learned."""
+
     went_well: list[Lesson] = Field(default_factory=list)
+    """What went well."""
     did_not_go_well: list[Lesson] = Field(default_factory=list)
+    """What didn't go well; each MUST have an action item."""
     got_lucky: list[Lesson] = Field(default_factory=list)
+    """Where we got lucky; each SHOULD have an action item."""
     additional: list[Lesson] = Field(default_factory=list)
+    """Other lessons; each MUST have an action item."""
 
     def all(self) -> Iterator[tuple[str, int, Lesson]]:
         for group in ("went_well", "did_not_go_well", "got_lucky", "additional"):
@@ -307,61 +366,91 @@ class LessonsLearned(_Model):
 
 
 class ActionItem(_Model):
+    """IRG 3.2 Action Items: one row."""
+
     description: Text
+    """The action to be taken."""
     kind: ActionKind
-    addresses: list[Identifier] = Field(
-        min_length=1, description="Ids of the contributing factors and lessons it addresses"
-    )
+    """Prevent, Mitigate or Detect."""
+    addresses: list[Identifier] = Field(min_length=1)
+    """Ids of the contributing factors and lessons it addresses."""
     evaluation_criteria: Text
+    """How its effectiveness will be measured, publicly where possible."""
     due: Day
+    """The date by which it will be complete: a binding commitment."""
     status: ActionStatus
+    """Ongoing, Complete, Delayed or Canceled."""
     completed: Day | None = None
-    status_changed: Timestamp | None = Field(
-        default=None, description="When the status last changed (an update is due within 3 days)"
-    )
+    """When it was completed (required when Complete)."""
+    status_changed: Timestamp | None = None
+    """When the status last changed: the report is due an update within 3 days."""
 
 
 class Closure(_Model):
     """IRG 3.2 Report Closure Summary."""
 
     root_causes: Text
+    """A few sentences summarising the root causes."""
     remediation: Text
+    """A few sentences summarising the remediation."""
     commitments: Text
+    """Ongoing commitments beyond the action items."""
 
 
 class Posted(_Model):
     """When each earlier report was posted to Bugzilla."""
 
     preliminary: Timestamp | None = None
+    """When the Preliminary report was posted."""
     full: Timestamp | None = None
+    """When the Full report was posted."""
     closure: Timestamp | None = None
+    """When the Closure report was posted."""
     last_update: Timestamp | None = None
+    """When the last update was posted to the bug."""
 
 
 class Incident(_Model):
     """One incident, as kept in ``incident.yaml``."""
 
     ca_owner: Text
+    """The CA Owner's name, as in the CCADB."""
     ccadb_id: Annotated[str, BeforeValidator(_text), AfterValidator(_ccadb_id)] | None = None
+    """The CA Owner CCADB unique ID: ``A`` and six digits (required from the Full report on)."""
     title: Text
+    """A brief title; the Bugzilla summary is ``CA Owner: title``."""
     bug: int | None = Field(default=None, gt=0)
+    """The Bugzilla bug number, once there is one."""
     whiteboard: list[Text] = Field(default_factory=list)
+    """The bug's whiteboard tags, e.g. ``ca-compliance``, ``leaf-revocation-delay``."""
     stage: Stage
+    """preliminary, full, closure or closed: the report ``build`` writes."""
     posted: Posted = Field(default_factory=Posted)
+    """When each report was posted to Bugzilla."""
     summary: Summary
+    """IRG 3.2 Summary."""
     awareness: Awareness
+    """How and when the CA first became aware."""
     timeline: list[Event] = Field(default_factory=list)
+    """Every relevant event, including those before the CA became aware."""
     issuance: Issuance | None = None
+    """Whether issuance stopped (required from the Full report on)."""
     problems: list[Problem] = Field(default_factory=list)
+    """Each distinct problem, with its certificates or statistics."""
     impact: Impact = Field(default_factory=Impact)
+    """IRG 3.2 Impact, beyond the counts."""
     related_incidents: list[RelatedIncident] = Field(default_factory=list)
+    """Related incidents of the last two years, of any CA Owner."""
     contributing_factors: list[ContributingFactor] = Field(default_factory=list)
+    """IRG 3.2 Root Cause Analysis."""
     lessons: LessonsLearned = Field(default_factory=LessonsLearned)
+    """IRG 3.2 Lessons Learned."""
     action_items: list[ActionItem] = Field(default_factory=list)
+    """IRG 3.2 Action Items."""
     closure: Closure | None = None
-    appendix_notes: Text | None = Field(
-        default=None, description="Other supporting data for the Appendix (logs, queries)"
-    )
+    """IRG 3.2 Report Closure Summary (required from the Closure report on)."""
+    appendix_notes: Text | None = None
+    """Other supporting data for the Appendix: queries, logs."""
 
     @property
     def bugzilla_summary(self) -> str:
@@ -414,32 +503,34 @@ def reference_issues(data: Mapping[str, Any]) -> list[Issue]:
     """
     issues: list[Issue] = []
     defined: set[str] = set()
+    addressable: set[str] = set()
 
-    def define(loc: Loc, value: Any) -> None:
+    def define(loc: Loc, value: Any, can_be_addressed: bool) -> None:
         if not isinstance(value, str):
             return
         if value in defined:
             issues.append((loc, f"id '{value}' is used twice; ids must be unique"))
         defined.add(value)
+        if can_be_addressed:
+            addressable.add(value)
 
     for name in ("problems", "contributing_factors"):
         for index, entry in enumerate(_seq(data.get(name))):
             if isinstance(entry, Mapping):
-                define((name, index, "id"), entry.get("id"))
+                define((name, index, "id"), entry.get("id"), name == "contributing_factors")
     lessons = data.get("lessons")
     if isinstance(lessons, Mapping):
         for group in ("went_well", "did_not_go_well", "got_lucky", "additional"):
             for index, entry in enumerate(_seq(lessons.get(group))):
                 if isinstance(entry, Mapping):
-                    define(("lessons", group, index, "id"), entry.get("id"))
+                    define(("lessons", group, index, "id"), entry.get("id"), True)
 
-    addressable = sorted(defined)
     for index, item in enumerate(_seq(data.get("action_items"))):
         if not isinstance(item, Mapping):
             continue
         for ref_index, ref in enumerate(_seq(item.get("addresses"))):
-            if isinstance(ref, str) and ref.strip() not in defined:
-                known = ", ".join(addressable) or "none defined"
+            if isinstance(ref, str) and ref.strip() not in addressable:
+                known = ", ".join(sorted(addressable)) or "none defined"
                 issues.append(
                     (
                         ("action_items", index, "addresses", ref_index),
@@ -475,7 +566,9 @@ def _stage_issues(incident: Incident) -> list[Issue]:
         need(("timeline",), bool(incident.timeline), "a timeline")
         need(("issuance",), incident.issuance is not None, "whether issuance was stopped")
         need(("problems",), bool(incident.problems), "at least one problem")
-        need(("impact", "heuristic"), incident.impact.heuristic is not None, "an incident heuristic")
+        need(
+            ("impact", "heuristic"), incident.impact.heuristic is not None, "an incident heuristic"
+        )
         need(
             ("contributing_factors",),
             bool(incident.contributing_factors),
@@ -521,9 +614,7 @@ def _agreement_issues(incident: Incident) -> list[Issue]:
                 (("issuance", "stopped_at"), "issuance stopped (a pledge) needs when it stopped")
             )
         if not issuance.stopped and (issuance.stopped_at or issuance.resumed_at):
-            issues.append(
-                (("issuance", "stopped"), "is no, but stopped_at or resumed_at is given")
-            )
+            issues.append((("issuance", "stopped"), "is no, but stopped_at or resumed_at is given"))
         if (
             issuance.stopped_at is not None
             and issuance.resumed_at is not None
@@ -548,8 +639,9 @@ def _agreement_issues(incident: Incident) -> list[Issue]:
     for kind, (loc, moment) in stated.items():
         events = [e for e in incident.timeline if e.kind is kind]
         if moment is not None and events and all(e.at != moment for e in events):
+            stated_there = f"{events[0].at:%Y-%m-%dT%H:%MZ}"
             issues.append(
-                (loc, f"disagrees with the timeline's '{kind.value}' event ({events[0].at:%Y-%m-%dT%H:%MZ})")
+                (loc, f"disagrees with the timeline's '{kind.value}' event ({stated_there})")
             )
     for index, item in enumerate(incident.action_items):
         if item.status is ActionStatus.COMPLETE and item.completed is None:

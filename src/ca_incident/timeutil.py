@@ -27,7 +27,9 @@ def parse_timestamp(value: str | datetime | None) -> datetime:
             raise TimestampError(f"timestamp {value.isoformat()} has no time zone")
         return value.astimezone(UTC)
     if value is None:
-        raise TimestampError("expected a timestamp with a zone, e.g. '2026-10-14T13:47Z'; got nothing")
+        raise TimestampError(
+            "expected a timestamp with a zone, e.g. '2026-10-14T13:47Z'; got nothing"
+        )
     if not isinstance(value, str):
         raise TimestampError(f"expected an ISO 8601 timestamp with a zone; got {value!r}")
     text = value.strip()

@@ -117,7 +117,7 @@ class ReportData:
         problems = self.certificate_problems
         if not problems or any(p.id not in self.figures for p in problems):
             return None
-        return sum(getattr(self.figures[p.id], name) for p in problems)
+        return sum(int(getattr(self.figures[p.id], name)) for p in problems)
 
     @property
     def certificate_types(self) -> list[str]:
@@ -185,7 +185,9 @@ def _md_block(value: Any, indent: int = 2) -> str:
     """Text that may span paragraphs, indented so it stays inside its list item."""
     text = _na(value).strip()
     pad = " " * indent
-    return "\n".join(line if not line.strip() else pad + line for line in text.splitlines()).lstrip()
+    return "\n".join(
+        line if not line.strip() else pad + line for line in text.splitlines()
+    ).lstrip()
 
 
 def _cell(value: Any) -> str:

@@ -1,0 +1,133 @@
+"""The CLI through Click's runner: exit codes, messages, no tracebacks for user mistakes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ca_incident.cli import cli
+from ca_incident.errors import IncidentFileError
+from ca_incident.report.spec import TEMPLATES
+
+from .helpers import EXAMPLES
+
+TLS = EXAMPLES / "tls-ou-misissuance"
+CRL = EXAMPLES / "crl-published-late"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_build_writes_the_stage_report(tmp_path: Path) -> None:
+    code, out, err = run("build", str(TLS), "--out", str(tmp_path), "--as-of", "2026-11-27T12:00Z")
+    assert code == 0, err
+    report = (tmp_path / "report.md").read_text()
+    assert report.startswith("## Full Incident Report\n")
+    assert "full (CCADB IRG 3.2 Full Incident Report)" in out
+    assert str(tmp_path / "report.md") in out
+
+
+def test_build_defaults_out_to_the_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "crl"
+    shutil.copytree(CRL, folder)
+    code, _, err = run("build", str(folder))
+    assert code == 0, err
+    assert (folder / "out" / "report.md").read_text().startswith("## Preliminary Incident Report")
+
+
+def test_build_reports_every_error_with_positions_and_exit_2(tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    source = Path(__file__).parent / "incident_files" / "zoneless-and-unknown-kind.yaml"
+    shutil.copy(source, folder / "incident.yaml")
+    code, out, err = run("build", str(folder))
+    assert code == 2
+    assert "Traceback" not in err + out
+    assert f"{folder / 'incident.yaml'}:14:9: timeline[0].at" in err
+    assert f"{folder / 'incident.yaml'}:18:11: timeline[1].kind" in err
+    assert not (folder / "out").exists()
+
+
+def test_debug_shows_the_exception(tmp_path: Path) -> None:
+    (tmp_path / "incident.yaml").write_text("ca_owner: x\n")
+    with pytest.raises(IncidentFileError):
+        CliRunner().invoke(cli, ["--debug", "build", str(tmp_path)], catch_exceptions=False)
+
+
+def test_new_then_build_lists_the_blanks(tmp_path: Path) -> None:
+    folder = tmp_path / "inc"
+    code, out, _ = run("new", str(folder), "--ca", "Example: Trust", "--title", 'A "quoted" title')
+    assert code == 0
+    assert (folder / "certs").is_dir()
+    assert "ca-incident build" in out
+    code, _, err = run("build", str(folder))
+    assert code == 2
+    assert "summary.description: expected text; got nothing" in err
+    assert "awareness.at:" in err
+    # The names survive YAML quoting exactly.
+    text = (folder / "incident.yaml").read_text()
+    assert 'ca_owner: "Example: Trust"' in text
+    assert 'title: "A \\"quoted\\" title"' in text
+
+
+def test_new_refuses_to_overwrite(tmp_path: Path) -> None:
+    run("new", str(tmp_path), "--ca", "X", "--title", "Y")
+    code, _, err = run("new", str(tmp_path), "--ca", "X", "--title", "Y")
+    assert code == 2
+    assert "already exists" in err
+
+
+@pytest.mark.parametrize("template", list(TEMPLATES))
+def test_render_every_template_to_stdout(template: str) -> None:
+    folder = Path(__file__).parent / "golden" / "closure-incident"
+    code, out, err = run("render", str(folder), "-t", template, "--as-of", "2026-11-27T12:00Z")
+    assert code == 0, err
+    assert out == (folder / f"{template}.md").read_text()
+
+
+def test_render_to_file(tmp_path: Path) -> None:
+    target = tmp_path / "r.md"
+    code, out, _ = run("render", str(TLS), "-t", "mozilla-2023", "-o", str(target))
+    assert code == 0
+    assert out == ""
+    assert target.read_text().startswith("## Incident Report\n\n**1. How your CA")
+
+
+def test_render_rejects_a_template_the_stage_cannot_fill() -> None:
+    code, _, err = run("render", str(CRL), "-t", "irg-3.2-closure")
+    assert code == 2
+    assert "needs an incident at stage 'closure'" in err
+
+
+def test_as_of_without_zone_is_a_usage_error() -> None:
+    code, _, err = run("build", str(TLS), "--as-of", "2026-11-27T12:00")
+    assert code == 2
+    assert "has no time zone" in err
+
+
+def test_schema_is_json_schema() -> None:
+    code, out, _ = run("schema")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert {"ca_owner", "summary", "timeline", "action_items"} <= set(schema["properties"])
+    assert set(schema["required"]) == {"ca_owner", "title", "stage", "summary", "awareness"}
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name, command in cli.commands.items():
+        code, out, _ = run(name, "--help")
+        assert code == 0
+        assert "Example" in out, f"'{name} --help' has no example"
+        assert command.help
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and "ca-incident" in out
