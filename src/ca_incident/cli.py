@@ -5,20 +5,27 @@ Exit codes: 0 ok; 1 findings or something overdue; 2 usage or input error.
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from ca_incident import __version__
 from ca_incident.build import build_incident, report_size
+from ca_incident.certs.appendix import CSV_LIMIT, appendix_rows, crtsh_lines, write_csv
+from ca_incident.certs.evidence import Evidence, collect
+from ca_incident.certs.output import evidence_json
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import create_incident_folder, json_schema, load_incident
 from ca_incident.report.render import ReportData, render, template_for
 from ca_incident.report.spec import TEMPLATES
-from ca_incident.timeutil import TimestampError, parse_timestamp, utc_now
+from ca_incident.timeutil import TimestampError, iso_z, parse_timestamp, report_time, utc_now
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -184,6 +191,221 @@ def build(folder: Path, out: Path | None, as_of: datetime | None) -> None:
         console.print(f"[bold]{key:<9}[/]{value}")
     for warning in result.warnings:
         _err().print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+@cli.group()
+def certs() -> None:
+    """Count and list affected certificates: summaries, the CSV appendix, crt.sh lists.
+
+    PATH may be a PEM or DER file, a PEM bundle, a file of base64 certificates one per line,
+    a list of SHA-256 fingerprints or crt.sh links, a folder (read recursively), a .gz of any
+    of these, or - for standard input.
+
+    \b
+    Example:
+        ca-incident certs summarize examples/tls-ou-misissuance/certs
+    """
+
+
+def _collect(
+    paths: tuple[str, ...], problem: str, as_of: datetime | None, jobs: int, keep: bool
+) -> Evidence:
+    console = _err()
+    moment = as_of or utc_now()
+    if not console.is_terminal:
+        return collect(list(paths), problem, as_of=moment, jobs=jobs, keep=keep)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("reading certificates"),
+        TextColumn("{task.completed:,}"),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[rate]}"),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("read", total=None, rate="")
+        started = time.monotonic()
+
+        def update(done: int) -> None:
+            rate = done / max(time.monotonic() - started, 1e-9)
+            progress.update(task, completed=done, rate=f"{rate:,.0f}/s")
+
+        return collect(list(paths), problem, as_of=moment, jobs=jobs, keep=keep, progress=update)
+
+
+PATHS = click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+JOBS = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes that parse certificates.",
+)
+
+
+@certs.command("summarize")
+@PATHS
+@click.option("--problem", default="certificates", show_default=True, help="Name of the problem.")
+@click.option(
+    "--as-of",
+    type=TIMESTAMP,
+    help="Count as remaining valid what is unexpired then (default: now).",
+)
+@JOBS
+@click.option("--list", "list_", is_flag=True, help="List every certificate as well.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--include-pii", is_flag=True, help="Show subjects and names of S/MIME certificates.")
+def certs_summarize(
+    paths: tuple[str, ...],
+    problem: str,
+    as_of: datetime | None,
+    jobs: int,
+    list_: bool,
+    as_json: bool,
+    include_pii: bool,
+) -> None:
+    """Count a problem's certificates: total (a precertificate and its certificate once),
+    precertificates without their certificate, first and last notBefore, remaining valid,
+    kinds and validation types. Certificates that cannot be parsed are still counted, and
+    listed under errors.
+
+    \b
+    Example:
+        ca-incident certs summarize examples/tls-ou-misissuance/certs --as-of 2026-10-14T14:30Z
+        ca-incident certs summarize certs/ hashes.txt --problem ou-in-subject --json --list
+    """
+    evidence = _collect(paths, problem, as_of, jobs, keep=list_)
+    if as_json:
+        document = evidence_json([evidence], include_list=list_, include_pii=include_pii)
+        click.echo(json.dumps(document, indent=2))
+        return
+    _print_summary(evidence, include_pii)
+
+
+def _print_summary(evidence: Evidence, include_pii: bool) -> None:
+    s = evidence.summary
+    console = _out()
+    rows = [
+        ("problem", s.name),
+        (
+            "certificates",
+            f"{s.count:,}" + (f" ({s.paired:,} with their precertificate)" if s.paired else ""),
+        ),
+        ("precertificates only", f"{s.precertificates_only:,}"),
+        ("first notBefore", report_time(s.first_not_before) if s.first_not_before else "N/A"),
+        ("last notBefore", report_time(s.last_not_before) if s.last_not_before else "N/A"),
+        (
+            "remaining valid",
+            f"{s.remaining_valid:,} (at {report_time(s.as_of)})" if s.as_of else "",
+        ),
+        ("kinds", ", ".join(f"{k} {n:,}" for k, n in sorted(s.kinds.items())) or "none"),
+        ("types", ", ".join(f"{k} {n:,}" for k, n in sorted(s.types.items())) or "none"),
+        ("duplicates dropped", f"{s.duplicates:,}"),
+    ]
+    if s.fingerprints_only:
+        rows.append(("known by SHA-256 only", f"{s.fingerprints_only:,}"))
+    if s.unreadable:
+        rows.append(("unparseable", f"{s.unreadable:,} (counted; listed by SHA-256 below)"))
+    for key, value in rows:
+        console.print(f"[bold]{key:<22}[/]{value}")
+    if evidence.certificates:
+        table = Table(
+            "certificate SHA-256", "precertificate SHA-256", "serial", "notBefore", "kind"
+        )
+        for record in evidence.certificates:
+            final = "" if record.precertificate else record.sha256
+            precert = record.sha256 if record.precertificate else record.precert_sha256 or ""
+            table.add_row(
+                final,
+                precert,
+                record.serial or "",
+                iso_z(record.not_before) if record.not_before else "",
+                record.kind,
+            )
+        console.print(table)
+    if evidence.errors:
+        console.print(
+            f"[bold yellow]{len(evidence.errors)} input(s) could not be read as certificates:[/]"
+        )
+        for error in evidence.errors:
+            where = f"{error.source}#{error.index}"
+            sha = f" sha256={error.sha256}" if error.sha256 else ""
+            console.print(f"  {where}{sha}: {error.error}")
+
+
+@certs.command("appendix")
+@PATHS
+@click.option("--problem", default="certificates", show_default=True, help="The Problem column.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here (default: standard output).",
+)
+@click.option(
+    "--crtsh",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a crt.sh list here.",
+)
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["auto", "csv", "crtsh"]),
+    default="auto",
+    show_default=True,
+    help="auto: the CSV below 10,000 certificates, the crt.sh list from 10,000 on.",
+)
+@click.option(
+    "--as-of", type=TIMESTAMP, help="Mark certificates expired by then 'N/A' (default: now)."
+)
+@JOBS
+@click.option(
+    "--include-pii", is_flag=True, help="Keep Subject and dNSNames of S/MIME certificates."
+)
+def certs_appendix(
+    paths: tuple[str, ...],
+    problem: str,
+    output: Path | None,
+    crtsh: Path | None,
+    form: str,
+    as_of: datetime | None,
+    jobs: int,
+    include_pii: bool,
+) -> None:
+    """Write the IRG 3.2 Appendix: the CSV of affected certificates, columns in the IRG's
+    order with Problem to their right, or a list of https://crt.sh/?sha256= lines.
+
+    \b
+    Example:
+        ca-incident certs appendix examples/tls-ou-misissuance/certs -o appendix.csv \\
+            --crtsh crtsh.txt --problem ou-in-subject
+    """
+    evidence = _collect(paths, problem, as_of, jobs, keep=True)
+    records = evidence.certificates or []
+    moment = evidence.summary.as_of or utc_now()
+    use_csv = form == "csv" or (form == "auto" and evidence.summary.count < CSV_LIMIT)
+    if use_csv:
+        text = write_csv(
+            appendix_rows(((problem, r) for r in records), moment, include_pii=include_pii)
+        )
+    else:
+        text = crtsh_lines(records)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        _err().print(
+            f"wrote {output} ({'CSV' if use_csv else 'crt.sh list'}, {len(records):,} rows)"
+        )
+    if crtsh is not None:
+        crtsh.write_text(crtsh_lines(records), encoding="utf-8")
+        _err().print(f"wrote {crtsh}")
+    if evidence.errors:
+        _err().print(
+            f"[yellow]warning:[/] {len(evidence.errors)} input(s) could not be read as "
+            "certificates; 'ca-incident certs summarize' lists them"
+        )
 
 
 def main() -> None:

@@ -75,9 +75,12 @@ def utc_now() -> datetime:
 
 def iso_z(moment: datetime) -> str:
     """ISO 8601 in UTC with ``Z``, to the second: the form of every machine-readable output."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = moment.astimezone(UTC)
+    # strftime does not pad years before 1000, which broken certificates do carry.
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}Z"
 
 
 def report_time(moment: datetime) -> str:
     """UTC to the minute, the form reviewers read in a report: ``2026-10-14 13:47 UTC``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    utc = moment.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%d %H:%M} UTC"

@@ -1,0 +1,335 @@
+"""From the affected certificates of one problem to the figures a report states.
+
+Certificates stream through: each is read (in worker processes with ``jobs`` > 1), counted
+into the aggregates, and forgotten unless a listing is wanted. What pairing needs stays: a
+digest per certificate, and the precertificates. A precertificate and its certificate count
+once (IRG 3.2: the certificate is the unit); a precertificate whose certificate is not among
+the inputs is counted apart, in ``precertificates_only``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ca_incident.certs.read import Item, iter_items, iter_path, reopen_path
+from ca_incident.certs.record import CertRecord, from_fingerprint, read_certificate, signing_ca_key
+
+BATCH = 512
+"""Certificates per batch sent to a worker: large enough to amortise the hand-over."""
+
+KINDS = ("tls", "smime", "other", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadError:
+    """An input that is not a readable certificate: still counted where it has a hash."""
+
+    source: str
+    index: int
+    sha256: str | None
+    error: str
+
+
+@dataclass
+class Summary:
+    """The figures of one problem."""
+
+    name: str
+    count: int = 0
+    """Certificates; a precertificate and its certificate count once."""
+    precertificates_only: int = 0
+    """Precertificates whose certificate is not among the inputs."""
+    paired: int = 0
+    """Certificates whose precertificate is among the inputs."""
+    via_signing_ca: int = 0
+    """Pairs whose precertificate a Precertificate Signing CA issued."""
+    first_not_before: datetime | None = None
+    last_not_before: datetime | None = None
+    remaining_valid: int = 0
+    """Not expired at ``as_of`` (and, once revocation data is given, not revoked)."""
+    expired: int = 0
+    duplicates: int = 0
+    """Inputs dropped because the same DER was already counted."""
+    fingerprints_only: int = 0
+    """Certificates known only by their SHA-256: counted, their other fields unknown."""
+    unreadable: int = 0
+    """Certificates nothing could parse: counted and listed by SHA-256."""
+    kinds: Counter[str] = field(default_factory=Counter)
+    types: Counter[str] = field(default_factory=Counter)
+    as_of: datetime | None = None
+
+    def note_issued(self, not_before: datetime | None) -> None:
+        if not_before is None:
+            return
+        if self.first_not_before is None or not_before < self.first_not_before:
+            self.first_not_before = not_before
+        if self.last_not_before is None or not_before > self.last_not_before:
+            self.last_not_before = not_before
+
+    @property
+    def type_names(self) -> list[str]:
+        return sorted(self.types)
+
+
+@dataclass
+class Evidence:
+    """A problem's summary, its read errors, and (when asked for) every certificate."""
+
+    summary: Summary
+    errors: list[ReadError] = field(default_factory=list)
+    certificates: list[CertRecord] | None = None
+    """Counted certificates, then unpaired precertificates; only with ``keep=True``."""
+
+
+def to_record(item: Item) -> CertRecord | None:
+    if item.der is not None:
+        return read_certificate(item.der, item.source, item.index)
+    if item.sha256 is not None:
+        return from_fingerprint(item.sha256, item.source, item.index)
+    return None
+
+
+def _read_batch(batch: list[tuple[bytes, str, int]]) -> list[CertRecord]:
+    return [read_certificate(der, source, index) for der, source, index in batch]
+
+
+def stream_records(
+    paths: Sequence[str | Path], jobs: int = 1, errors: list[ReadError] | None = None
+) -> Iterator[CertRecord]:
+    """Records of every certificate in ``paths``, in input order; items that are not
+    certificates go to ``errors``."""
+    sink = errors if errors is not None else []
+    items = iter_items(paths)
+    if jobs <= 1:
+        for item in items:
+            record = to_record(item)
+            if record is None:
+                sink.append(ReadError(item.source, item.index, None, item.error or "unreadable"))
+            else:
+                yield record
+        return
+    yield from _parallel(items, jobs, sink)
+
+
+def _parallel(items: Iterable[Item], jobs: int, sink: list[ReadError]) -> Iterator[CertRecord]:
+    """Reads in this process, parses in ``jobs`` workers, keeps at most 2 batches per worker
+    in flight so memory stays flat however large the input."""
+    pending: list[tuple[Future[list[CertRecord]] | None, list[CertRecord]]] = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        batch: list[tuple[bytes, str, int]] = []
+        ready: list[CertRecord] = []
+
+        def flush() -> None:
+            nonlocal batch, ready
+            if batch:
+                pending.append((pool.submit(_read_batch, batch), []))
+            if ready:
+                pending.append((None, ready))
+            batch, ready = [], []
+
+        for item in items:
+            if item.der is not None:
+                if ready:
+                    flush()
+                batch.append((item.der, item.source, item.index))
+                if len(batch) >= BATCH:
+                    flush()
+            else:
+                if batch:
+                    flush()
+                record = to_record(item)
+                if record is None:
+                    sink.append(
+                        ReadError(item.source, item.index, None, item.error or "unreadable")
+                    )
+                else:
+                    ready.append(record)
+            while len(pending) > 2 * jobs:
+                future, done = pending.pop(0)
+                yield from future.result() if future is not None else done
+        flush()
+        for future, done in pending:
+            yield from future.result() if future is not None else done
+
+
+def collect(
+    paths: Sequence[str | Path],
+    name: str = "certificates",
+    *,
+    as_of: datetime,
+    jobs: int = 1,
+    keep: bool = False,
+    is_revoked: Callable[[CertRecord], bool] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Evidence:
+    """Read, deduplicate, pair and count the certificates of one problem.
+
+    ``progress`` is called with the number of certificates read so far, every 1,000.
+    """
+    summary = Summary(name=name, as_of=as_of)
+    evidence = Evidence(summary=summary, certificates=[] if keep else None)
+    seen: set[bytes] = set()
+    final_keys: dict[tuple[str | None, str | None, bytes | None], CertRecord | None] = {}
+    final_serials: set[str] = set()
+    precertificates: list[CertRecord] = []
+
+    for number, record in enumerate(stream_records(paths, jobs, evidence.errors), start=1):
+        if progress is not None and number % 1000 == 0:
+            progress(number)
+        digest = bytes.fromhex(record.sha256)
+        if digest in seen:
+            summary.duplicates += 1
+            continue
+        seen.add(digest)
+        if record.precertificate:
+            precertificates.append(record)
+            continue
+        _count(summary, record, as_of, is_revoked)
+        if record.fatal is not None:
+            evidence.errors.append(
+                ReadError(record.source, record.index, record.sha256, record.fatal)
+            )
+        if record.serial is not None:
+            final_keys[(record.issuer, record.serial, record.pair_key)] = record if keep else None
+            final_serials.add(record.serial)
+        if keep:
+            assert evidence.certificates is not None
+            evidence.certificates.append(record)
+
+    unpaired = _pair(precertificates, final_keys, final_serials, summary, paths, keep)
+    for precertificate in unpaired:
+        summary.precertificates_only += 1
+        summary.note_issued(precertificate.not_before)
+        if keep:
+            assert evidence.certificates is not None
+            evidence.certificates.append(precertificate)
+    return evidence
+
+
+def _count(
+    summary: Summary,
+    record: CertRecord,
+    as_of: datetime,
+    is_revoked: Callable[[CertRecord], bool] | None,
+) -> None:
+    summary.count += 1
+    summary.kinds[record.kind] += 1
+    if record.validation_type:
+        summary.types[record.validation_type] += 1
+    if record.fatal is not None:
+        summary.unreadable += 1
+    elif record.serial is None and record.not_after is None and not record.errors:
+        summary.fingerprints_only += 1
+    summary.note_issued(record.not_before)
+    if record.not_after is not None and record.not_after <= as_of:
+        summary.expired += 1
+    elif is_revoked is None or not is_revoked(record):
+        # Unknown expiry counts as remaining valid: nothing shows that it is not.
+        summary.remaining_valid += 1
+
+
+def _pair(
+    precertificates: list[CertRecord],
+    final_keys: dict[tuple[str | None, str | None, bytes | None], CertRecord | None],
+    final_serials: set[str],
+    summary: Summary,
+    paths: Sequence[str | Path],
+    keep: bool,
+) -> list[CertRecord]:
+    """Pair each precertificate with its certificate; return the unpaired ones.
+
+    Same issuer: equal serial and equal TBS without poison and SCT list (how crt.sh pairs).
+    Where the serial matches but the issuer or TBS does not — a Precertificate Signing CA
+    (RFC 6962 section 3.1) — the inputs are read again for just those serials and compared
+    with issuer, signature algorithm and authority key identifier set aside as well.
+    """
+    unpaired: list[CertRecord] = []
+    candidates: dict[str, list[CertRecord]] = {}
+    for precertificate in precertificates:
+        key = (precertificate.issuer, precertificate.serial, precertificate.pair_key)
+        if precertificate.pair_key is not None and key in final_keys:
+            summary.paired += 1
+            final = final_keys[key]
+            if final is not None:
+                final.precert_sha256 = precertificate.sha256
+        elif precertificate.serial is not None and precertificate.serial in final_serials:
+            candidates.setdefault(precertificate.serial, []).append(precertificate)
+        else:
+            unpaired.append(precertificate)
+    if candidates:
+        unpaired += _pair_across_signing_ca(candidates, final_keys, summary, paths, keep)
+    return unpaired
+
+
+def _pair_across_signing_ca(
+    candidates: dict[str, list[CertRecord]],
+    final_keys: dict[tuple[str | None, str | None, bytes | None], CertRecord | None],
+    summary: Summary,
+    paths: Sequence[str | Path],
+    keep: bool,
+) -> list[CertRecord]:
+    from cryptography import x509
+
+    wanted: dict[tuple[str, bytes], list[CertRecord]] = {}
+    precert_ders = _ders_of([p for group in candidates.values() for p in group], paths)
+    for group in candidates.values():
+        for precertificate in group:
+            der = precert_ders.get(precertificate.sha256)
+            key = signing_ca_key(der) if der is not None else None
+            if key is not None and precertificate.serial is not None:
+                wanted.setdefault((precertificate.serial, key), []).append(precertificate)
+    by_serial: dict[tuple[str | None, str], CertRecord] = {}
+    if keep:
+        by_serial = {
+            (final.serial, final.sha256): final
+            for final in final_keys.values()
+            if final is not None
+        }
+    matched: set[str] = set()
+    for item in _all_items(paths):
+        if item.der is None:
+            continue
+        try:
+            serial = format(x509.load_der_x509_certificate(item.der).serial_number, "x")
+        except Exception:
+            continue
+        if serial not in candidates:
+            continue
+        key = signing_ca_key(item.der)
+        group = wanted.get((serial, key), []) if key is not None else []
+        if not group:
+            continue
+        sha = hashlib.sha256(item.der).hexdigest()
+        for precertificate in group:
+            if precertificate.sha256 in matched or precertificate.sha256 == sha:
+                continue
+            matched.add(precertificate.sha256)
+            summary.paired += 1
+            summary.via_signing_ca += 1
+            final = by_serial.get((serial, sha))
+            if final is not None:
+                final.precert_sha256 = precertificate.sha256
+            break
+    return [p for group in candidates.values() for p in group if p.sha256 not in matched]
+
+
+def _all_items(paths: Sequence[str | Path]) -> Iterator[Item]:
+    for path in paths:
+        yield from iter_path(reopen_path(str(path)))
+
+
+def _ders_of(records: list[CertRecord], paths: Sequence[str | Path]) -> dict[str, bytes]:
+    wanted = {r.sha256 for r in records}
+    found: dict[str, bytes] = {}
+    for item in _all_items(paths):
+        if item.der is not None:
+            sha = hashlib.sha256(item.der).hexdigest()
+            if sha in wanted:
+                found[sha] = item.der
+    return found

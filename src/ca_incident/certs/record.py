@@ -1,0 +1,387 @@
+"""One certificate as the incident report needs it, read so that nothing is ever lost.
+
+``cryptography`` reads each field; where it refuses a certificate or a field (malformed names,
+extensions, dates — incidents are about broken certificates), ``asn1crypto`` reads it
+leniently and the record says what could not be read by whom. The SHA-256 of the exact DER
+never fails, so even a certificate nothing can parse is counted and listed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from asn1crypto import parser as asn1_parser
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID, NameOID
+
+POISON_OID = "1.3.6.1.4.1.11129.2.4.3"
+"""RFC 6962 precertificate poison: a critical extension marks a precertificate."""
+SCT_LIST_OID = "1.3.6.1.4.1.11129.2.4.2"
+AKI_OID = "2.5.29.35"
+SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
+EMAIL_PROTECTION = "1.3.6.1.5.5.7.3.4"
+
+TLS_TYPES = {
+    "2.23.140.1.2.1": "DV",
+    "2.23.140.1.2.2": "OV",
+    "2.23.140.1.2.3": "IV",
+    "2.23.140.1.1": "EV",
+}
+SMIME_LEVELS = {
+    "1": "mailbox-validated",
+    "2": "organization-validated",
+    "3": "sponsor-validated",
+    "4": "individual-validated",
+}
+SMIME_GENERATIONS = {"1": "legacy", "2": "multipurpose", "3": "strict"}
+SMIME_PREFIX = "2.23.140.1.5."
+
+# cryptography warns, rather than fails, on attribute lengths outside the X.520 bounds; the
+# value is still read, and such certificates are what incidents are about.
+warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
+warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
+
+_POISON_DER = bytes.fromhex("060a2b06010401d679020403")
+_SCT_DER = bytes.fromhex("060a2b06010401d679020402")
+_AKI_DER = bytes.fromhex("0603551d23")
+
+
+@dataclass(slots=True)
+class CertRecord:
+    """What the report and its appendix need of one certificate."""
+
+    sha256: str
+    """SHA-256 of the exact DER, lowercase hex. Always known."""
+    serial: str | None = None
+    """Serial number, lowercase hex."""
+    issuer: str | None = None
+    """Issuer, RFC 4514."""
+    subject: str | None = None
+    not_before: datetime | None = None
+    not_after: datetime | None = None
+    dns_names: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    """rfc822Name SANs and subject emailAddress: personal data in S/MIME certificates."""
+    policy_oids: tuple[str, ...] = ()
+    eku: tuple[str, ...] = ()
+    kind: str = "unknown"
+    """tls, smime, other, or unknown when the certificate could not be read."""
+    validation_type: str | None = None
+    """DV, OV, IV, EV; or the S/MIME level and generation, e.g. ``mailbox-validated strict``."""
+    precertificate: bool = False
+    has_sct_list: bool = False
+    precert_sha256: str | None = None
+    """SHA-256 of this certificate's precertificate, when it is among the inputs."""
+    pair_key: bytes | None = None
+    """Digest of the TBS without poison and SCT list: equal for a precertificate and its
+    certificate issued by the same CA."""
+    errors: list[str] = field(default_factory=list)
+    """What could not be read, and by which library."""
+    fatal: str | None = None
+    """Set when nothing could parse the certificate: only its SHA-256 is known."""
+    source: str = ""
+    index: int = 0
+
+    @property
+    def issuer_and_serial(self) -> tuple[str | None, str | None]:
+        return self.issuer, self.serial
+
+
+def from_fingerprint(sha256: str, source: str, index: int) -> CertRecord:
+    """A certificate known only by its SHA-256 (hash lists, crt.sh links)."""
+    return CertRecord(sha256=sha256, source=source, index=index)
+
+
+def read_certificate(der: bytes, source: str = "", index: int = 0) -> CertRecord:
+    """Read one DER certificate; never raises."""
+    record = CertRecord(sha256=hashlib.sha256(der).hexdigest(), source=source, index=index)
+    try:
+        certificate = x509.load_der_x509_certificate(der)
+    except Exception as exc:
+        record.errors.append(f"cryptography: {exc}")
+        _read_leniently(der, record, all_fields=True)
+        return record
+    _read_with_cryptography(certificate, der, record)
+    return record
+
+
+def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord) -> None:
+    failed: list[str] = []
+    try:
+        serial = c.serial_number
+        record.serial = format(serial, "x")
+        if serial <= 0:
+            record.errors.append("serial: not positive, which RFC 5280 forbids")
+    except Exception as exc:
+        failed.append("serial")
+        record.errors.append(f"serial: cryptography: {exc}")
+    try:
+        record.issuer = c.issuer.rfc4514_string()
+    except Exception as exc:
+        failed.append("issuer")
+        record.errors.append(f"issuer: cryptography: {exc}")
+    try:
+        subject = c.subject
+        record.subject = subject.rfc4514_string()
+        emails = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)]
+    except Exception as exc:
+        failed.append("subject")
+        record.errors.append(f"subject: cryptography: {exc}")
+        emails = []
+    try:
+        record.not_before = c.not_valid_before_utc
+        record.not_after = c.not_valid_after_utc
+    except Exception as exc:
+        failed.append("validity")
+        record.errors.append(f"validity: cryptography: {exc}")
+    try:
+        extensions = c.extensions
+    except Exception as exc:
+        failed.append("extensions")
+        record.errors.append(f"extensions: cryptography: {exc}")
+    else:
+        for extension in extensions:
+            oid = extension.oid
+            if oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
+                names = extension.value
+                record.dns_names = tuple(names.get_values_for_type(x509.DNSName))
+                emails += names.get_values_for_type(x509.RFC822Name)
+            elif oid == ExtensionOID.CERTIFICATE_POLICIES:
+                record.policy_oids = tuple(
+                    p.policy_identifier.dotted_string for p in extension.value
+                )
+            elif oid == ExtensionOID.EXTENDED_KEY_USAGE:
+                record.eku = tuple(u.dotted_string for u in extension.value)
+            elif oid == ExtensionOID.PRECERT_POISON:
+                record.precertificate = True
+            elif oid == ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS:
+                record.has_sct_list = True
+    record.emails = tuple(emails)
+    if failed:
+        _read_leniently(der, record, all_fields=False, only=failed)
+    _classify(record)
+    record.pair_key = _pair_key(c, der, record)
+
+
+def _pair_key(c: x509.Certificate, der: bytes, record: CertRecord) -> bytes | None:
+    try:
+        if record.precertificate:
+            return hashlib.sha256(
+                tbs_without(c.tbs_certificate_bytes, {_POISON_DER, _SCT_DER})
+            ).digest()
+        if record.has_sct_list:
+            return hashlib.sha256(c.tbs_precertificate_bytes).digest()
+        return hashlib.sha256(c.tbs_certificate_bytes).digest()
+    except Exception as exc:
+        record.errors.append(f"pairing: {exc}")
+        return None
+
+
+def tbs_of(der: bytes) -> bytes:
+    """The TBSCertificate of a certificate, as encoded."""
+    _, _, _, _, content, _ = asn1_parser.parse(der)
+    _, end = asn1_parser._parse(content, len(content), 0)
+    return bytes(content[:end])
+
+
+def _children(content: bytes) -> list[bytes]:
+    parts, position = [], 0
+    while position < len(content):
+        _, end = asn1_parser._parse(content, len(content), position)
+        parts.append(content[position:end])
+        position = end
+    return parts
+
+
+def _tlv(tag: bytes, content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return tag + bytes([length]) + content
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return tag + bytes([0x80 | len(encoded)]) + encoded + content
+
+
+def tbs_without(tbs: bytes, extension_oids: set[bytes], *, drop_issuer: bool = False) -> bytes:
+    """The TBSCertificate with the named extensions removed (their OIDs as DER), re-encoded.
+
+    With ``drop_issuer`` the signature algorithm and issuer are removed as well: what stays
+    equal between a precertificate from a Precertificate Signing CA and its certificate
+    (RFC 6962 section 3.2 replaces issuer and authority key identifier).
+    """
+    _, _, _, _, content, _ = asn1_parser.parse(tbs)
+    parts = _children(content)
+    offset = 1 if parts and parts[0][:1] == b"\xa0" else 0
+    kept: list[bytes] = []
+    for position, part in enumerate(parts):
+        if drop_issuer and position in (offset + 1, offset + 2):
+            continue
+        if part[:1] == b"\xa3":
+            _, _, _, _, wrapper, _ = asn1_parser.parse(part)
+            _, _, _, _, sequence, _ = asn1_parser.parse(wrapper)
+            extensions = [
+                e
+                for e in _children(sequence)
+                if not any(_extension_is(e, oid) for oid in extension_oids)
+            ]
+            part = _tlv(b"\xa3", _tlv(b"\x30", b"".join(extensions)))
+        kept.append(part)
+    return _tlv(b"\x30", b"".join(kept))
+
+
+def _extension_is(extension: bytes, oid_der: bytes) -> bool:
+    # An Extension is SEQUENCE { extnID OID, ... }: the OID follows the 2-4 byte header.
+    head = extension[: 6 + len(oid_der)]
+    return oid_der in head
+
+
+def signing_ca_key(der: bytes) -> bytes | None:
+    """Pairing key across a Precertificate Signing CA: the TBS without poison, SCT list,
+    signature algorithm, issuer and authority key identifier."""
+    try:
+        return hashlib.sha256(
+            tbs_without(tbs_of(der), {_POISON_DER, _SCT_DER, _AKI_DER}, drop_issuer=True)
+        ).digest()
+    except ValueError:
+        return None
+
+
+def _read_leniently(
+    der: bytes, record: CertRecord, *, all_fields: bool, only: list[str] | None = None
+) -> None:
+    """Fill what cryptography could not read from asn1crypto, field by field."""
+    try:
+        tbs = asn1_x509.Certificate.load(der)["tbs_certificate"]
+    except Exception as exc:
+        _lenient_failed(record, all_fields, f"{exc}".splitlines()[0])
+        return
+    wanted = only or ["serial", "issuer", "subject", "validity", "extensions"]
+    read = 0
+    for name in wanted:
+        try:
+            _LENIENT_READERS[name](tbs, record)
+            read += 1
+        except Exception as exc:
+            record.errors.append(f"{name}: asn1crypto: {str(exc).splitlines()[0]}")
+    if all_fields:
+        if read == 0:
+            _lenient_failed(record, True, "no field could be read")
+            return
+        record.errors.append("read with asn1crypto")
+        _classify(record)
+        record.pair_key = _lenient_pair_key(der, record)
+
+
+def _lenient_failed(record: CertRecord, all_fields: bool, why: str) -> None:
+    if all_fields:
+        record.fatal = f"cannot be parsed: cryptography and asn1crypto both refuse it ({why})"
+        record.kind = "unknown"
+    else:
+        record.errors.append(f"asn1crypto: {why}")
+
+
+def _lenient_pair_key(der: bytes, record: CertRecord) -> bytes | None:
+    try:
+        drop = {_POISON_DER, _SCT_DER}
+        return hashlib.sha256(tbs_without(tbs_of(der), drop)).digest()
+    except ValueError:
+        return None
+
+
+def _lenient_serial(tbs: Any, record: CertRecord) -> None:
+    record.serial = format(int(tbs["serial_number"].native), "x")
+
+
+def _name_string(name: Any) -> str:
+    """RFC 4514 through cryptography where it accepts the attributes, else asn1crypto's."""
+    try:
+        rdns = [
+            x509.RelativeDistinguishedName(
+                [
+                    x509.NameAttribute(
+                        x509.ObjectIdentifier(a["type"].dotted), str(a["value"].native)
+                    )
+                    for a in rdn
+                ]
+            )
+            for rdn in name.chosen
+        ]
+        return x509.Name(rdns).rfc4514_string()
+    except (ValueError, TypeError, AttributeError):
+        return str(name.human_friendly)
+
+
+def _lenient_issuer(tbs: Any, record: CertRecord) -> None:
+    record.issuer = _name_string(tbs["issuer"])
+
+
+def _lenient_subject(tbs: Any, record: CertRecord) -> None:
+    record.subject = _name_string(tbs["subject"])
+
+
+def _lenient_validity(tbs: Any, record: CertRecord) -> None:
+    validity = tbs["validity"]
+    record.not_before = _utc(validity["not_before"].native)
+    record.not_after = _utc(validity["not_after"].native)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _lenient_extensions(tbs: Any, record: CertRecord) -> None:
+    emails = list(record.emails)
+    for extension in tbs["extensions"]:
+        oid = extension["extn_id"].dotted
+        if oid == POISON_OID:
+            record.precertificate = True
+        elif oid == SCT_LIST_OID:
+            record.has_sct_list = True
+        elif oid == "2.5.29.17":
+            for general_name in extension["extn_value"].parsed:
+                if general_name.name == "dns_name":
+                    record.dns_names += (str(general_name.native),)
+                elif general_name.name == "rfc822_name":
+                    emails.append(str(general_name.native))
+        elif oid == "2.5.29.32":
+            record.policy_oids = tuple(
+                p["policy_identifier"].dotted for p in extension["extn_value"].parsed
+            )
+        elif oid == "2.5.29.37":
+            record.eku = tuple(u.dotted for u in extension["extn_value"].parsed)
+    record.emails = tuple(emails)
+
+
+_LENIENT_READERS = {
+    "serial": _lenient_serial,
+    "issuer": _lenient_issuer,
+    "subject": _lenient_subject,
+    "validity": _lenient_validity,
+    "extensions": _lenient_extensions,
+}
+
+
+def _classify(record: CertRecord) -> None:
+    """Kind and validation type from the CA/B Forum policy OIDs, else from the EKU."""
+    for oid in record.policy_oids:
+        tls_type = TLS_TYPES.get(oid)
+        if tls_type is not None:
+            record.kind, record.validation_type = "tls", tls_type
+            return
+        if oid.startswith(SMIME_PREFIX):
+            parts = oid[len(SMIME_PREFIX) :].split(".")
+            level = SMIME_LEVELS.get(parts[0], "unknown level")
+            generation = SMIME_GENERATIONS.get(parts[1], "") if len(parts) > 1 else ""
+            record.kind = "smime"
+            record.validation_type = f"{level} {generation}".strip()
+            return
+    if SERVER_AUTH in record.eku:
+        record.kind = "tls"
+    elif EMAIL_PROTECTION in record.eku:
+        record.kind = "smime"
+    else:
+        record.kind = "other"
