@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import binascii
 import gzip
+import io
 import re
 import shutil
 import sys
@@ -116,10 +117,26 @@ def _iter_stream(stream: BinaryIO, source: str, named: bool) -> Iterator[Item]:
     except (OSError, EOFError) as exc:
         yield from _nothing(source, named, f"cannot read: {exc}")
         return
-    if first[:1] == b"\x30":
-        yield from _iter_der(first + stream.read(), source, named)
+    # A certificate is over 127 bytes, so its DER starts with SEQUENCE and a long-form length;
+    # text that happens to start with "0" (0x30), like a list of hashes, does not.
+    if first[:1] == b"\x30" and first[1:2] in (b"\x81", b"\x82", b"\x83", b"\x84"):
+        data = first + stream.read()
+        if _parses_as_der(data):
+            yield from _iter_der(data, source, named)
+            return
+        yield from _iter_text(io.BytesIO(data), source, named)
     else:
         yield from _iter_text(stream, source, named, first)
+
+
+def _parses_as_der(data: bytes) -> bool:
+    position = 0
+    try:
+        while position < len(data):
+            _, position = asn1_parser._parse(data, len(data), position)
+    except ValueError:
+        return position > 0
+    return True
 
 
 def _iter_der(data: bytes, source: str, named: bool) -> Iterator[Item]:

@@ -1,0 +1,330 @@
+"""Certificate evidence: readers, records, pairing, summaries and the appendix, on
+certificates issued by the test CA and on the shared corpora."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import gzip
+import hashlib
+import io
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ca_incident.certs.appendix import IRG_COLUMNS, REDACTED, appendix_rows, crtsh_lines, write_csv
+from ca_incident.certs.evidence import collect
+from ca_incident.certs.read import NothingCertificateLike, iter_items
+from ca_incident.certs.record import read_certificate
+from ca_incident.errors import CaIncidentError
+
+from .helpers import shared_path
+from .testca import SMIME_MAILBOX_STRICT, T0, hierarchy, issue, pem
+
+AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
+ROOT, CA, SIGNING_CA = hierarchy()
+
+
+def sha(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+@pytest.fixture
+def pairs(tmp_path: Path) -> dict[str, bytes]:
+    """Four shapes: pair, pair across a Precertificate Signing CA, lone precertificate,
+    certificate logged without a precertificate."""
+    same = issue(CA, 0x1001)
+    signed = issue(CA, 0x1002, precertificate_by=SIGNING_CA)
+    lone = issue(CA, 0x1003, with_certificate=False)
+    plain = issue(CA, 0x1004, with_precertificate=False)
+    ders = {
+        "same.pre": same.precertificate,
+        "same.cert": same.certificate,
+        "signed.pre": signed.precertificate,
+        "signed.cert": signed.certificate,
+        "lone.pre": lone.precertificate,
+        "plain.cert": plain.certificate,
+    }
+    for name, der in ders.items():
+        assert der is not None
+        (tmp_path / f"{name}.der").write_bytes(der)
+    return {k: v for k, v in ders.items() if v is not None}
+
+
+def test_pairing_counts_a_pair_once(tmp_path: Path, pairs: dict[str, bytes]) -> None:
+    evidence = collect([tmp_path], as_of=AS_OF, keep=True)
+    s = evidence.summary
+    assert (s.count, s.paired, s.via_signing_ca, s.precertificates_only) == (3, 2, 1, 1)
+    by_hash = {r.sha256: r for r in evidence.certificates or []}
+    assert by_hash[sha(pairs["same.cert"])].precert_sha256 == sha(pairs["same.pre"])
+    assert by_hash[sha(pairs["signed.cert"])].precert_sha256 == sha(pairs["signed.pre"])
+    assert by_hash[sha(pairs["plain.cert"])].precert_sha256 is None
+    assert by_hash[sha(pairs["lone.pre"])].precertificate
+
+
+def test_pairing_does_not_depend_on_order_or_jobs(tmp_path: Path, pairs: dict[str, bytes]) -> None:
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text("".join(pem(pairs[k]) for k in sorted(pairs, reverse=True)))
+    single = collect([bundle], as_of=AS_OF).summary
+    parallel = collect([bundle], as_of=AS_OF, jobs=2).summary
+    assert (single.count, single.paired, single.precertificates_only) == (3, 2, 1)
+    assert (parallel.count, parallel.paired, parallel.precertificates_only) == (3, 2, 1)
+
+
+def test_same_serial_different_certificate_does_not_pair(tmp_path: Path) -> None:
+    a = issue(CA, 0x2001, host="a.example.test", with_certificate=False)
+    b = issue(CA, 0x2001, host="b.example.test", with_precertificate=False)
+    assert a.precertificate and b.certificate
+    (tmp_path / "a.der").write_bytes(a.precertificate)
+    (tmp_path / "b.der").write_bytes(b.certificate)
+    s = collect([tmp_path], as_of=AS_OF).summary
+    assert (s.count, s.paired, s.precertificates_only) == (1, 0, 1)
+
+
+def test_appendix_row_carries_both_hashes(tmp_path: Path, pairs: dict[str, bytes]) -> None:
+    evidence = collect([tmp_path], as_of=AS_OF, keep=True)
+    rows = list(appendix_rows((("p1", r) for r in evidence.certificates or []), AS_OF))
+    table = list(csv.reader(io.StringIO(write_csv(rows))))
+    assert table[0] == [*IRG_COLUMNS, "Problem"]
+    assert [sha(pairs["same.pre"]), sha(pairs["same.cert"])] in [row[:2] for row in table[1:]]
+    assert [sha(pairs["lone.pre"]), ""] in [row[:2] for row in table[1:]]
+    assert len(table) == 1 + 4
+
+
+def test_csv_header_is_the_irg_columns_in_order() -> None:
+    source = shared_path("domain", "sources", "ccadb-incident-report-v3.2.md").read_text()
+    appendix = source.split("For incidents affecting less than 10,000 certificates", 1)[1]
+    fields = [
+        line.split("**")[1]
+        for line in appendix.split("CA Owners MAY append", 1)[0].splitlines()
+        if line.startswith("| **")
+    ]
+    assert tuple(fields) == IRG_COLUMNS
+
+
+def test_remaining_valid_and_dates(tmp_path: Path) -> None:
+    early = issue(CA, 0x3001, not_before=datetime(2026, 1, 1, tzinfo=UTC), days=90, with_precertificate=False)
+    late = issue(CA, 0x3002, not_before=datetime(2026, 10, 1, 8, 30, tzinfo=UTC), days=90, with_precertificate=False)
+    for name, issued in (("early", early), ("late", late)):
+        assert issued.certificate
+        (tmp_path / f"{name}.der").write_bytes(issued.certificate)
+    s = collect([tmp_path], as_of=AS_OF).summary
+    assert s.first_not_before == datetime(2026, 1, 1, tzinfo=UTC)
+    assert s.last_not_before == datetime(2026, 10, 1, 8, 30, tzinfo=UTC)
+    assert (s.remaining_valid, s.expired) == (1, 1)
+    rows = list(appendix_rows((("p", r) for r in collect([tmp_path], as_of=AS_OF, keep=True).certificates or []), AS_OF))
+    assert sorted(row[8] for row in rows) == ["", "N/A"]
+
+
+def test_smime_personal_data_is_withheld_unless_asked(tmp_path: Path) -> None:
+    issued = issue(CA, 0x4001, smime_email="alice@example.test", policy=SMIME_MAILBOX_STRICT, with_precertificate=False)
+    assert issued.certificate
+    (tmp_path / "smime.der").write_bytes(issued.certificate)
+    evidence = collect([tmp_path], as_of=AS_OF, keep=True)
+    record = (evidence.certificates or [])[0]
+    assert (record.kind, record.validation_type) == ("smime", "mailbox-validated strict")
+    redacted = write_csv(appendix_rows([("p", record)], AS_OF))
+    assert "alice" not in redacted and "Alice" not in redacted and REDACTED in redacted
+    assert sha(issued.certificate) in redacted and record.serial in redacted
+    full = write_csv(appendix_rows([("p", record)], AS_OF, include_pii=True))
+    assert "alice@example.test" in full
+
+
+def test_crtsh_list_one_line_per_certificate(tmp_path: Path, pairs: dict[str, bytes]) -> None:
+    evidence = collect([tmp_path], as_of=AS_OF, keep=True)
+    lines = crtsh_lines(evidence.certificates or []).splitlines()
+    assert len(lines) == 4
+    assert f"https://crt.sh/?sha256={sha(pairs['same.cert'])}" in lines
+    assert f"https://crt.sh/?sha256={sha(pairs['same.pre'])}" not in lines
+
+
+# Readers
+
+
+def _one_cert() -> bytes:
+    issued = issue(CA, 0x5001, with_precertificate=False)
+    assert issued.certificate
+    return issued.certificate
+
+
+def test_every_input_form_reads_the_same_certificate(tmp_path: Path) -> None:
+    der = _one_cert()
+    text = pem(der)
+    forms = {
+        "cert.pem": text.encode(),
+        "cert.der": der,
+        "openssl.txt": b"Certificate:\n    Data:\n        Version: 3 (0x2)\n" + text.encode(),
+        "cert.b64": base64.b64encode(der) + b"\n",
+        "hashes.txt": f"# affected\n{sha(der).upper()}\n".encode(),
+        "colons.txt": ":".join(sha(der)[i : i + 2] for i in range(0, 64, 2)).encode(),
+        "links.txt": f"https://crt.sh/?sha256={sha(der)}\n".encode(),
+        "cert.pem.gz": gzip.compress(text.encode()),
+    }
+    for name, content in forms.items():
+        path = tmp_path / name
+        path.write_bytes(content)
+        items = list(iter_items([path]))
+        assert len(items) == 1, name
+        item = items[0]
+        assert item.error is None, (name, item.error)
+        assert (item.sha256 or sha(item.der or b"")) == sha(der), name
+
+
+def test_text_between_pem_blocks_is_commentary(tmp_path: Path) -> None:
+    a, b = _one_cert(), issue(CA, 0x5002, with_precertificate=False).certificate
+    assert b
+    path = tmp_path / "bundle.pem"
+    path.write_text("subject=CN = a\n" + pem(a) + "\nissuer=CN = x\nrandom notes\n" + pem(b))
+    items = list(iter_items([path]))
+    assert [i.error for i in items] == [None, None]
+    assert [i.index for i in items] == [0, 1]
+
+
+def test_duplicates_count_once_and_are_reported(tmp_path: Path) -> None:
+    der = _one_cert()
+    (tmp_path / "a.pem").write_text(pem(der) + pem(der))
+    (tmp_path / "b.der").write_bytes(der)
+    s = collect([tmp_path], as_of=AS_OF).summary
+    assert (s.count, s.duplicates) == (1, 2)
+
+
+def test_fingerprints_are_counted_with_unknown_fields(tmp_path: Path) -> None:
+    path = tmp_path / "hashes.txt"
+    path.write_text("".join(f"{i:064x}\n" for i in range(1, 6)))
+    evidence = collect([path], as_of=AS_OF, keep=True)
+    assert (evidence.summary.count, evidence.summary.fingerprints_only) == (5, 5)
+    assert evidence.summary.kinds["unknown"] == 5
+    assert all(r.serial is None for r in evidence.certificates or [])
+
+
+def test_lines_that_are_not_certificates_are_errors_not_losses(tmp_path: Path) -> None:
+    der = _one_cert()
+    path = tmp_path / "list.txt"
+    path.write_text(f"{sha(der)}\nnot a hash\nhttps://crt.sh/?id=12345\n")
+    evidence = collect([path], as_of=AS_OF)
+    assert evidence.summary.count == 1
+    messages = [e.error for e in evidence.errors]
+    assert len(messages) == 2
+    assert "line 2: 'not a hash'" in messages[0]
+    assert "crt.sh id link names no certificate hash" in messages[1]
+
+
+def test_crl_and_key_blocks_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.pem"
+    path.write_text(
+        pem(_one_cert())
+        + "-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n"
+        + "-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n"
+        + "-----BEGIN CERTIFICATE-----\nMIIB\n"
+    )
+    items = list(iter_items([path]))
+    assert items[0].der is not None
+    assert "is a CRL, not a certificate" in (items[1].error or "")
+    assert "'PRIVATE KEY' block" in (items[2].error or "")
+    assert "not closed" in (items[3].error or "")
+
+
+def test_a_named_path_with_nothing_certificate_like_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello\nworld\n")
+    with pytest.raises(NothingCertificateLike, match="notes.txt: holds nothing certificate-like"):
+        list(iter_items([path]))
+    with pytest.raises(CaIncidentError, match="no such file or folder"):
+        list(iter_items([tmp_path / "missing"]))
+
+
+def test_the_same_file_inside_a_folder_is_one_error_item(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello\n")
+    (tmp_path / "c.der").write_bytes(_one_cert())
+    evidence = collect([tmp_path], as_of=AS_OF)
+    assert evidence.summary.count == 1
+    assert [e.source for e in evidence.errors] == [str(tmp_path / "notes.txt")]
+
+
+def test_unparseable_certificate_is_counted_and_listed_by_hash(tmp_path: Path) -> None:
+    der = bytearray(_one_cert())
+    broken = bytes(der[:4]) + bytes(len(der) - 4)  # valid outer header, zeroed contents
+    (tmp_path / "broken.der").write_bytes(broken)
+    evidence = collect([tmp_path], as_of=AS_OF)
+    assert (evidence.summary.count, evidence.summary.unreadable) == (1, 1)
+    assert evidence.errors[0].sha256 == sha(broken)
+    assert "cannot be parsed" in evidence.errors[0].error
+
+
+# The shared corpora
+
+
+def _zlint_files() -> list[Path]:
+    folder = shared_path("corpus", "certs", "zlint", "v3", "testdata")
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_every_zlint_file_yields_rows_or_errors() -> None:
+    files = _zlint_files()
+    folder = files[0].parent
+    evidence = collect([folder], as_of=AS_OF, keep=True)
+    sources = {r.source for r in evidence.certificates or []} | {e.source for e in evidence.errors}
+    # A duplicate counts once; its file is accounted for by the first copy.
+    seen_hashes: dict[str, str] = {}
+    for item in iter_items([folder]):
+        if item.der is not None:
+            seen_hashes.setdefault(sha(item.der), item.source)
+    missing = [str(f) for f in files if str(f) not in sources and str(f) not in seen_hashes.values()]
+    duplicated = {str(f) for f in files} - sources - set(seen_hashes.values())
+    assert missing == [] or set(missing) <= duplicated
+    assert len(files) == 1384
+    assert evidence.summary.count + evidence.summary.precertificates_only + len(
+        [e for e in evidence.errors if e.sha256 is None]
+    ) + evidence.summary.duplicates == sum(1 for _ in iter_items([folder]))
+
+
+def _openssl_facts(path: Path) -> dict[str, str] | None:
+    import subprocess
+
+    result = subprocess.run(
+        ["openssl", "x509", "-in", str(path), "-noout", "-serial", "-fingerprint", "-sha256", "-startdate", "-enddate"],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        return None
+    facts = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    return facts
+
+
+def _openssl_date(text: str) -> datetime:
+    text = re.sub(r"\.\d+", "", " ".join(text.split()))  # openssl shows fractions of a second
+    return datetime.strptime(text, "%b %d %H:%M:%S %Y GMT").replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize("corpus", ["zlint", "pkilint"])
+def test_hash_serial_and_dates_agree_with_openssl(corpus: str) -> None:
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command")
+    folder = shared_path("corpus", "certs", corpus)
+    firsts: dict[str, bytes] = {}
+    for item in iter_items([folder]):
+        if item.der is not None and item.source not in firsts and item.index == 0:
+            firsts[item.source] = item.der
+    paths = sorted(firsts)
+    with ThreadPoolExecutor(8) as pool:
+        facts = dict(zip(paths, pool.map(lambda p: _openssl_facts(Path(p)), paths), strict=True))
+    compared = 0
+    for path, der in firsts.items():
+        truth = facts[path]
+        if truth is None:
+            continue
+        record = read_certificate(der, path)
+        assert record.sha256 == truth["sha256 Fingerprint"].replace(":", "").lower(), path
+        assert record.serial == format(int(truth["serial"], 16), "x"), path
+        if record.not_before is not None and record.not_before.year >= 1950:
+            assert record.not_before.replace(microsecond=0) == _openssl_date(truth["notBefore"]), path
+        if record.not_after is not None and record.not_after.year >= 1950:
+            assert record.not_after.replace(microsecond=0) == _openssl_date(truth["notAfter"]), path
+        compared += 1
+    assert compared > (1200 if corpus == "zlint" else 400)
