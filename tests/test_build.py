@@ -25,7 +25,11 @@ def test_there_are_at_least_two_examples() -> None:
 def test_example_builds_with_its_stage_template(folder: Path, tmp_path: Path) -> None:
     result = build_incident(folder, tmp_path, AS_OF)
     assert result.template is not None and result.incident is not None
-    assert result.written == [tmp_path / "report.md"]
+    assert result.written[-1] == tmp_path / "report.md"
+    expected = {"report.md"} | (
+        {"appendix.csv", "evidence.json", "crtsh-ou-in-subject.txt"} if result.evidence else set()
+    )
+    assert {p.name for p in result.written} == expected
     text = (tmp_path / "report.md").read_text()
     position = 0
     for item in TEMPLATES[result.template.name].outline:
@@ -38,11 +42,10 @@ def test_steps_are_extensible(tmp_path: Path) -> None:
     def extra_step(build: Build) -> None:
         assert build.report is not None
         seen.append(build.report.splitlines()[0])
-        build.write("extra.txt", "more")
+        build.add_file("extra.txt", "more")
 
-    result = build_incident(
-        EXAMPLES / "crl-published-late", tmp_path, AS_OF, [*DEFAULT_STEPS, extra_step]
-    )
+    steps = [*DEFAULT_STEPS[:-1], extra_step, DEFAULT_STEPS[-1]]
+    result = build_incident(EXAMPLES / "crl-published-late", tmp_path, AS_OF, steps)
     assert seen == ["## Preliminary Incident Report"]
     assert (tmp_path / "extra.txt").read_text() == "more"
     assert len(result.written) == 2

@@ -21,7 +21,7 @@ from ca_incident.certs.record import read_certificate
 from ca_incident.errors import CaIncidentError
 
 from .helpers import shared_path
-from .testca import SMIME_MAILBOX_STRICT, T0, hierarchy, issue, pem
+from .testca import SMIME_MAILBOX_STRICT, hierarchy, issue, pem
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
 ROOT, CA, SIGNING_CA = hierarchy()
@@ -105,8 +105,16 @@ def test_csv_header_is_the_irg_columns_in_order() -> None:
 
 
 def test_remaining_valid_and_dates(tmp_path: Path) -> None:
-    early = issue(CA, 0x3001, not_before=datetime(2026, 1, 1, tzinfo=UTC), days=90, with_precertificate=False)
-    late = issue(CA, 0x3002, not_before=datetime(2026, 10, 1, 8, 30, tzinfo=UTC), days=90, with_precertificate=False)
+    early = issue(
+        CA, 0x3001, not_before=datetime(2026, 1, 1, tzinfo=UTC), days=90, with_precertificate=False
+    )
+    late = issue(
+        CA,
+        0x3002,
+        not_before=datetime(2026, 10, 1, 8, 30, tzinfo=UTC),
+        days=90,
+        with_precertificate=False,
+    )
     for name, issued in (("early", early), ("late", late)):
         assert issued.certificate
         (tmp_path / f"{name}.der").write_bytes(issued.certificate)
@@ -114,12 +122,23 @@ def test_remaining_valid_and_dates(tmp_path: Path) -> None:
     assert s.first_not_before == datetime(2026, 1, 1, tzinfo=UTC)
     assert s.last_not_before == datetime(2026, 10, 1, 8, 30, tzinfo=UTC)
     assert (s.remaining_valid, s.expired) == (1, 1)
-    rows = list(appendix_rows((("p", r) for r in collect([tmp_path], as_of=AS_OF, keep=True).certificates or []), AS_OF))
+    rows = list(
+        appendix_rows(
+            (("p", r) for r in collect([tmp_path], as_of=AS_OF, keep=True).certificates or []),
+            AS_OF,
+        )
+    )
     assert sorted(row[8] for row in rows) == ["", "N/A"]
 
 
 def test_smime_personal_data_is_withheld_unless_asked(tmp_path: Path) -> None:
-    issued = issue(CA, 0x4001, smime_email="alice@example.test", policy=SMIME_MAILBOX_STRICT, with_precertificate=False)
+    issued = issue(
+        CA,
+        0x4001,
+        smime_email="alice@example.test",
+        policy=SMIME_MAILBOX_STRICT,
+        with_precertificate=False,
+    )
     assert issued.certificate
     (tmp_path / "smime.der").write_bytes(issued.certificate)
     evidence = collect([tmp_path], as_of=AS_OF, keep=True)
@@ -229,7 +248,7 @@ def test_crl_and_key_blocks_are_named(tmp_path: Path) -> None:
 def test_a_named_path_with_nothing_certificate_like_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello\nworld\n")
-    with pytest.raises(NothingCertificateLike, match="notes.txt: holds nothing certificate-like"):
+    with pytest.raises(NothingCertificateLike, match=r"notes\.txt: holds nothing certificate-like"):
         list(iter_items([path]))
     with pytest.raises(CaIncidentError, match="no such file or folder"):
         list(iter_items([tmp_path / "missing"]))
@@ -271,7 +290,9 @@ def test_every_zlint_file_yields_rows_or_errors() -> None:
     for item in iter_items([folder]):
         if item.der is not None:
             seen_hashes.setdefault(sha(item.der), item.source)
-    missing = [str(f) for f in files if str(f) not in sources and str(f) not in seen_hashes.values()]
+    missing = [
+        str(f) for f in files if str(f) not in sources and str(f) not in seen_hashes.values()
+    ]
     duplicated = {str(f) for f in files} - sources - set(seen_hashes.values())
     assert missing == [] or set(missing) <= duplicated
     assert len(files) == 1384
@@ -284,7 +305,18 @@ def _openssl_facts(path: Path) -> dict[str, str] | None:
     import subprocess
 
     result = subprocess.run(
-        ["openssl", "x509", "-in", str(path), "-noout", "-serial", "-fingerprint", "-sha256", "-startdate", "-enddate"],
+        [
+            "openssl",
+            "x509",
+            "-in",
+            str(path),
+            "-noout",
+            "-serial",
+            "-fingerprint",
+            "-sha256",
+            "-startdate",
+            "-enddate",
+        ],
         capture_output=True,
         text=True,
     )
@@ -323,7 +355,9 @@ def test_hash_serial_and_dates_agree_with_openssl(corpus: str) -> None:
         assert record.sha256 == truth["sha256 Fingerprint"].replace(":", "").lower(), path
         assert record.serial == format(int(truth["serial"], 16), "x"), path
         if record.not_before is not None and record.not_before.year >= 1950:
-            assert record.not_before.replace(microsecond=0) == _openssl_date(truth["notBefore"]), path
+            assert record.not_before.replace(microsecond=0) == _openssl_date(truth["notBefore"]), (
+                path
+            )
         if record.not_after is not None and record.not_after.year >= 1950:
             assert record.not_after.replace(microsecond=0) == _openssl_date(truth["notAfter"]), path
         compared += 1

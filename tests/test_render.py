@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ca_incident.build import PREPARE_STEPS, build_incident
 from ca_incident.errors import ReportTooLongError
 from ca_incident.incident_file import load_incident, parse_incident
 from ca_incident.model import Stage, at_least
@@ -40,7 +41,10 @@ CASES = [
 
 
 def _render(name: str, template: str) -> str:
-    return render(ReportData(load_incident(INCIDENTS[name]), AS_OF), template)
+    """The report exactly as build writes it, certificates counted."""
+    built = build_incident(INCIDENTS[name], None, AS_OF, PREPARE_STEPS, template=template)
+    assert built.report is not None
+    return built.report
 
 
 @pytest.mark.parametrize(("name", "template"), CASES)

@@ -65,7 +65,9 @@ def _ca(
         .not_valid_before(datetime(2024, 1, 1, tzinfo=UTC))
         .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None if not issuer else 0), True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), True
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(own.public_key()), False)
     )
     if issuer:
@@ -135,7 +137,9 @@ def issue(
         san = [x509.DNSName(host)]
         eku = [ExtendedKeyUsageOID.SERVER_AUTH]
 
-    def builder(issuer_name: x509.Name, aki_key: ec.EllipticCurvePrivateKey) -> x509.CertificateBuilder:
+    def builder(
+        issuer_name: x509.Name, aki_key: ec.EllipticCurvePrivateKey
+    ) -> x509.CertificateBuilder:
         return (
             x509.CertificateBuilder()
             .subject_name(x509.Name(subject))

@@ -7,19 +7,26 @@ added by adding a step, and a caller can run its own sequence.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ca_incident.certs.appendix import CSV_LIMIT, appendix_rows, crtsh_lines, write_csv
+from ca_incident.certs.evidence import Evidence, collect
+from ca_incident.certs.output import evidence_json
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import incident_path, load_incident
 from ca_incident.model import Incident
 from ca_incident.report.render import (
     BUGZILLA_COMMENT_LIMIT,
+    Attachment,
+    ProblemFigures,
     ReportData,
     render,
     stage_template,
+    template_for,
 )
 from ca_incident.report.spec import TemplateSpec
 from ca_incident.timeutil import utc_now
@@ -38,20 +45,23 @@ class Build:
     data: ReportData | None = None
     template: TemplateSpec | None = None
     report: str | None = None
+    template_name: str | None = None
+    """A template other than the stage's, as ``render --template`` asks."""
+    files: dict[str, str] = field(default_factory=dict)
+    """What the write step writes to ``out``: file name -> content."""
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    evidence: dict[str, Evidence] = field(default_factory=dict)
+    """Per problem id: what its certificates showed."""
+    jobs: int = 1
 
     def require_data(self) -> ReportData:
         if self.data is None:
             raise RuntimeError("the load step must run before this step")
         return self.data
 
-    def write(self, name: str, content: str) -> Path:
-        self.out.mkdir(parents=True, exist_ok=True)
-        path = self.out / name
-        path.write_text(content, encoding="utf-8")
-        self.written.append(path)
-        return path
+    def add_file(self, name: str, content: str) -> None:
+        self.files[name] = content
 
 
 Step = Callable[[Build], None]
@@ -61,6 +71,75 @@ def load_step(build: Build) -> None:
     """Validate the incident file; every error is reported at once."""
     build.incident = load_incident(build.folder)
     build.data = ReportData(build.incident, build.as_of)
+
+
+def evidence_step(build: Build) -> None:
+    """Count each problem's certificates; the report's figures come from them."""
+    data = build.require_data()
+    for problem in data.certificate_problems:
+        if not problem.certificates:
+            continue
+        paths = [build.folder / p for p in problem.certificates]
+        evidence = collect(paths, problem.id, as_of=build.as_of, jobs=build.jobs, keep=True)
+        build.evidence[problem.id] = evidence
+        s = evidence.summary
+        data.figures[problem.id] = ProblemFigures(
+            count=s.count,
+            remaining_valid=s.remaining_valid,
+            first_not_before=s.first_not_before,
+            last_not_before=s.last_not_before,
+            types=tuple(_report_type(t) for t in s.type_names),
+            precertificates_only=s.precertificates_only,
+            computed=True,
+        )
+        if evidence.errors:
+            build.warnings.append(
+                f"problem '{problem.id}': {len(evidence.errors)} input(s) are not readable "
+                "certificates; they are listed in evidence.json"
+            )
+        if s.count == 0 and s.precertificates_only == 0:
+            build.warnings.append(
+                f"problem '{problem.id}': no certificates found in {problem.certificates}"
+            )
+
+
+def _report_type(validation_type: str) -> str:
+    return validation_type if validation_type in ("DV", "OV", "IV", "EV") else "S/MIME"
+
+
+def appendix_step(build: Build) -> None:
+    """Write the IRG 3.2 Appendix: appendix.csv below 10,000 certificates, and a crt.sh list
+    per problem; both become attachments named in the report."""
+    if not build.evidence:
+        return
+    data = build.require_data()
+    total = sum(e.summary.count + e.summary.precertificates_only for e in build.evidence.values())
+    if total < CSV_LIMIT:
+        rows = appendix_rows(
+            (
+                (name, record)
+                for name, evidence in build.evidence.items()
+                for record in evidence.certificates or []
+            ),
+            build.as_of,
+        )
+        build.add_file("appendix.csv", write_csv(rows))
+        data.attachments.append(
+            Attachment(
+                "appendix.csv",
+                f"the {total:,} affected certificates in the IRG 3.2 CSV format, one row per "
+                "certificate (a precertificate and its certificate on one row), with the "
+                "problem in the last column",
+            )
+        )
+    for name, evidence in build.evidence.items():
+        filename = f"crtsh-{name}.txt"
+        build.add_file(filename, crtsh_lines(evidence.certificates or []))
+        data.attachments.append(
+            Attachment(filename, f"crt.sh links to the certificates of problem {name}")
+        )
+    document = evidence_json(list(build.evidence.values()), include_list=False)
+    build.add_file("evidence.json", json.dumps(document, indent=2) + "\n")
 
 
 def missing_figures_step(build: Build) -> None:
@@ -74,19 +153,35 @@ def missing_figures_step(build: Build) -> None:
 
 
 def render_step(build: Build) -> None:
-    """Render the report of the incident's stage (IRG 3.2 Preliminary, Full or Closure)."""
+    """Render the report of the incident's stage (IRG 3.2 Preliminary, Full or Closure), or
+    of the template asked for."""
     data = build.require_data()
-    build.template = stage_template(data.incident.stage)
+    if build.template_name is not None:
+        build.template = template_for(build.template_name)
+    else:
+        build.template = stage_template(data.incident.stage)
     build.report = render(data, build.template)
+    build.add_file(REPORT_FILE, build.report)
 
 
 def write_step(build: Build) -> None:
-    if build.report is None:
-        raise RuntimeError("the render step must run before the write step")
-    build.write(REPORT_FILE, build.report)
+    """Write every file the steps produced, the report last."""
+    build.out.mkdir(parents=True, exist_ok=True)
+    for name in sorted(build.files, key=lambda n: (n == REPORT_FILE, n)):
+        path = build.out / name
+        path.write_text(build.files[name], encoding="utf-8")
+        build.written.append(path)
 
 
-DEFAULT_STEPS: tuple[Step, ...] = (load_step, missing_figures_step, render_step, write_step)
+PREPARE_STEPS: tuple[Step, ...] = (
+    load_step,
+    evidence_step,
+    missing_figures_step,
+    appendix_step,
+    render_step,
+)
+"""Everything but writing: what ``render`` runs."""
+DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, write_step)
 
 
 def build_incident(
@@ -94,6 +189,8 @@ def build_incident(
     out: Path | str | None = None,
     as_of: datetime | None = None,
     steps: Sequence[Step] = DEFAULT_STEPS,
+    jobs: int = 1,
+    template: str | None = None,
 ) -> Build:
     """Build the incident in ``folder`` into ``out`` (default ``folder/out``)."""
     folder = Path(folder)
@@ -108,7 +205,13 @@ def build_incident(
         raise CaIncidentError(
             f"{folder}: no incident.yaml here (run 'ca-incident new {folder}' to start one)"
         )
-    build = Build(folder=folder, out=Path(out) if out else folder / "out", as_of=as_of or utc_now())
+    build = Build(
+        folder=folder,
+        out=Path(out) if out else folder / "out",
+        as_of=as_of or utc_now(),
+        jobs=jobs,
+        template_name=template,
+    )
     for step in steps:
         step(build)
     return build

@@ -17,13 +17,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ca_incident import __version__
-from ca_incident.build import build_incident, report_size
+from ca_incident.build import PREPARE_STEPS, build_incident, report_size
 from ca_incident.certs.appendix import CSV_LIMIT, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
 from ca_incident.errors import CaIncidentError
-from ca_incident.incident_file import create_incident_folder, json_schema, load_incident
-from ca_incident.report.render import ReportData, render, template_for
+from ca_incident.incident_file import create_incident_folder, json_schema
 from ca_incident.report.spec import TEMPLATES
 from ca_incident.timeutil import TimestampError, iso_z, parse_timestamp, report_time, utc_now
 
@@ -48,6 +47,15 @@ class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in n
 
 
 TIMESTAMP = Timestamp()
+
+JOBS = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes that parse certificates.",
+)
 
 
 class Group(click.Group):
@@ -147,8 +155,8 @@ def render_command(
     Example:
         ca-incident render examples/tls-ou-misissuance -t irg-2.0 -o report-2.0.md
     """
-    incident = load_incident(folder)
-    text = render(ReportData(incident, as_of or utc_now()), template_for(template))
+    result = build_incident(folder, None, as_of, PREPARE_STEPS, template=template)
+    text = result.report or ""
     if output is None:
         click.echo(text, nl=False)
     else:
@@ -166,7 +174,8 @@ def render_command(
 @click.option(
     "--as-of", type=TIMESTAMP, help="The moment to compute dates and clocks from (default: now)."
 )
-def build(folder: Path, out: Path | None, as_of: datetime | None) -> None:
+@JOBS
+def build(folder: Path, out: Path | None, as_of: datetime | None, jobs: int) -> None:
     """Validate an incident folder and write its report for the current stage.
 
     Writes OUT/report.md, the IRG 3.2 report of the stage set in incident.yaml
@@ -177,7 +186,7 @@ def build(folder: Path, out: Path | None, as_of: datetime | None) -> None:
         ca-incident build examples/tls-ou-misissuance
         ca-incident build incidents/2026-ou --out /tmp/ou --as-of 2026-10-28T15:00Z
     """
-    result = build_incident(folder, out, as_of)
+    result = build_incident(folder, out, as_of, jobs=jobs)
     incident = result.incident
     assert incident is not None and result.template is not None
     rows = [
@@ -234,14 +243,6 @@ def _collect(
 
 
 PATHS = click.argument("paths", nargs=-1, required=True, metavar="PATH...")
-JOBS = click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Worker processes that parse certificates.",
-)
 
 
 @certs.command("summarize")

@@ -665,6 +665,14 @@ def _agreement_issues(incident: Incident) -> list[Issue]:
                         "(e.g. number of CRLs, hours late)",
                     )
                 )
+        elif problem.certificates and problem.counts is not None:
+            issues.append(
+                (
+                    ("problems", index, "counts"),
+                    "give certificates or counts, not both: with certificates the counts are "
+                    "computed from them",
+                )
+            )
         elif not problem.certificates and problem.counts is None:
             issues.append(
                 (
