@@ -131,3 +131,130 @@ def test_every_command_has_help_with_an_example() -> None:
 def test_version() -> None:
     code, out, _ = run("--version")
     assert code == 0 and "ca-incident" in out
+
+
+CERTS = TLS / "certs"
+
+
+def test_certs_summarize_json_has_the_documented_keys() -> None:
+    code, out, _ = run("certs", "summarize", str(CERTS), "--json", "--list", "--problem", "ou")
+    assert code == 0
+    document = json.loads(out)
+    problem = document["problems"][0]
+    assert {
+        "name",
+        "count",
+        "precertificates_only",
+        "first_not_before",
+        "last_not_before",
+        "remaining_valid",
+        "duplicates",
+        "kinds",
+    } <= set(problem)
+    assert set(problem["kinds"]) >= {"tls", "smime", "other"}
+    assert problem["count"] == 12 and problem["name"] == "ou"
+    assert problem["first_not_before"] == "2026-08-04T09:12:07Z"
+    certificate = document["certificates"][0]
+    assert {
+        "sha256",
+        "precert_sha256",
+        "serial",
+        "not_before",
+        "not_after",
+        "kind",
+        "subject",
+        "issuer",
+        "dns_names",
+        "problem",
+        "errors",
+    } <= set(certificate)
+    assert certificate["serial"] == certificate["serial"].lower()
+    assert document["errors"] == []
+
+
+def test_certs_summarize_without_list_has_no_certificates() -> None:
+    code, out, _ = run("certs", "summarize", str(CERTS), "--json")
+    assert code == 0 and "certificates" not in json.loads(out)
+
+
+def test_certs_summarize_reads_stdin() -> None:
+    text = "".join(p.read_text() for p in sorted(CERTS.glob("*.pem"))[:3])
+    result = CliRunner().invoke(cli, ["certs", "summarize", "-", "--json"], input=text)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["problems"][0]["count"] == 3
+
+
+def test_certs_unreadable_inputs_are_listed_with_exit_0(tmp_path: Path) -> None:
+    (tmp_path / "ok.pem").write_text((sorted(CERTS.glob("*.pem"))[0]).read_text())
+    (tmp_path / "crl.pem").write_text("-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n")
+    code, out, _ = run("certs", "summarize", str(tmp_path), "--json")
+    assert code == 0
+    document = json.loads(out)
+    assert document["problems"][0]["count"] == 1
+    assert document["errors"][0]["source"] == str(tmp_path / "crl.pem")
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/nonexistent/certs", "no such file or folder"),
+        ("README.md", "holds nothing certificate-like"),
+    ],
+)
+def test_certs_bad_path_is_exit_2(path: str, message: str) -> None:
+    code, _, err = run("certs", "summarize", path)
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_certs_appendix_csv_and_crtsh(tmp_path: Path) -> None:
+    csv_file, crtsh = tmp_path / "a.csv", tmp_path / "c.txt"
+    code, _, _ = run(
+        "certs",
+        "appendix",
+        str(CERTS),
+        "-o",
+        str(csv_file),
+        "--crtsh",
+        str(crtsh),
+        "--problem",
+        "ou",
+    )
+    assert code == 0
+    lines = csv_file.read_text().splitlines()
+    assert lines[0].startswith("Precertificate SHA-256 hash,Certificate SHA-256 hash,Subject,")
+    assert lines[0].endswith("Revocation reason,Problem")
+    assert len(lines) == 13 and all(line.endswith(",ou") for line in lines[1:])
+    assert len(crtsh.read_text().splitlines()) == 12
+
+
+def test_build_counts_come_from_the_certificates(tmp_path: Path) -> None:
+    from ca_incident.certs.evidence import collect
+    from ca_incident.timeutil import parse_timestamp
+
+    code, _, _ = run("build", str(TLS), "--out", str(tmp_path), "--as-of", "2026-11-27T12:00Z")
+    assert code == 0
+    summary = collect([CERTS], as_of=parse_timestamp("2026-11-27T12:00Z")).summary
+    report = (tmp_path / "report.md").read_text()
+    assert f"- **Total number of certificates:** {summary.count}\n" in report
+    assert f"the first issued {summary.first_not_before:%Y-%m-%d %H:%M} UTC" in report
+    assert f"the last issued {summary.last_not_before:%Y-%m-%d %H:%M} UTC" in report
+    rows = (tmp_path / "appendix.csv").read_text().splitlines()
+    assert len(rows) - 1 == summary.count
+    assert "incident.yaml" not in report
+
+
+def test_counts_beside_certificates_are_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "inc"
+    shutil.copytree(TLS, folder)
+    text = (
+        (folder / "incident.yaml")
+        .read_text()
+        .replace(
+            "    certificates: [certs]\n",
+            "    certificates: [certs]\n    counts: {count: 11, remaining_valid: 0}\n",
+        )
+    )
+    (folder / "incident.yaml").write_text(text)
+    code, _, err = run("build", str(folder))
+    assert code == 2
+    assert "give certificates or counts, not both" in err

@@ -16,12 +16,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
-from ca_incident.certs.read import Item, iter_items, iter_path, reopen_path
+from ca_incident.certs import tasks
+from ca_incident.certs.read import Item, iter_path, reopen_path
 from ca_incident.certs.record import CertRecord, from_fingerprint, read_certificate, signing_ca_key
-
-BATCH = 512
-"""Certificates per batch sent to a worker: large enough to amortise the hand-over."""
 
 KINDS = ("tls", "smime", "other", "unknown")
 
@@ -95,67 +94,117 @@ def to_record(item: Item) -> CertRecord | None:
     return None
 
 
-def _read_batch(batch: list[tuple[bytes, str, int]]) -> list[CertRecord]:
-    return [read_certificate(der, source, index) for der, source, index in batch]
+Light = tuple[
+    str, str | None, str | None, bytes | None, datetime | None, datetime | None, str, str | None
+]
+"""What counting and pairing read of an ordinary certificate: sha256, issuer, serial,
+pair_key, not_before, not_after, kind, validation_type."""
+
+
+def _light(record: CertRecord) -> Light:
+    return (
+        record.sha256,
+        record.issuer,
+        record.serial,
+        record.pair_key,
+        record.not_before,
+        record.not_after,
+        record.kind,
+        record.validation_type,
+    )
+
+
+Result = CertRecord | Light | Item
+"""A certificate read (a record, or a light tuple), or an item that is not a certificate."""
+
+
+def _task_results(task: tasks.Task, keep: bool) -> tuple[Iterator[Result], int]:
+    items, newlines = tasks.run(task)
+
+    def results() -> Iterator[Result]:
+        for item in items:
+            if item.der is not None:
+                record = read_certificate(item.der, item.source, item.index)
+                whole = keep or record.precertificate or record.fatal is not None
+                yield record if whole else _light(record)
+            elif item.sha256 is not None:
+                yield from_fingerprint(item.sha256, item.source, item.index)
+            else:
+                yield item
+
+    return results(), newlines
+
+
+def _run_task(task: tasks.Task, keep: bool) -> tuple[list[Result], int]:
+    """Read and parse one task in a worker process: only records travel back."""
+    results, newlines = _task_results(task, keep)
+    return list(results), newlines
 
 
 def stream_records(
-    paths: Sequence[str | Path], jobs: int = 1, errors: list[ReadError] | None = None
-) -> Iterator[CertRecord]:
+    paths: Sequence[str | Path],
+    jobs: int = 1,
+    errors: list[ReadError] | None = None,
+    keep: bool = True,
+) -> Iterator[CertRecord | Light]:
     """Records of every certificate in ``paths``, in input order; items that are not
-    certificates go to ``errors``."""
+    certificates go to ``errors``. With ``keep`` false, ordinary certificates may come as
+    :data:`Light` tuples.
+
+    Reading is split into tasks (files, or ranges of large files) that ``jobs`` worker
+    processes read and parse whole; with one job they run here, streaming.
+    """
     sink = errors if errors is not None else []
-    items = iter_items(paths)
+    planned = tasks.plan(paths)
     if jobs <= 1:
-        for item in items:
-            record = to_record(item)
-            if record is None:
-                sink.append(ReadError(item.source, item.index, None, item.error or "unreadable"))
-            else:
-                yield record
+        yield from _merge(((task, _task_results(task, keep)) for task in planned), sink)
         return
-    yield from _parallel(items, jobs, sink)
+    yield from _merge(_in_workers(planned, jobs, keep), sink)
 
 
-def _parallel(items: Iterable[Item], jobs: int, sink: list[ReadError]) -> Iterator[CertRecord]:
-    """Reads in this process, parses in ``jobs`` workers, keeps at most 2 batches per worker
-    in flight so memory stays flat however large the input."""
-    pending: list[tuple[Future[list[CertRecord]] | None, list[CertRecord]]] = []
+def _in_workers(
+    planned: Iterator[tasks.Task], jobs: int, keep: bool
+) -> Iterator[tuple[tasks.Task, tuple[Iterable[Result], int]]]:
+    """Task outcomes in input order, at most two tasks per worker in flight."""
+    pending: list[tuple[tasks.Task, Future[tuple[list[Result], int]]]] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        batch: list[tuple[bytes, str, int]] = []
-        ready: list[CertRecord] = []
-
-        def flush() -> None:
-            nonlocal batch, ready
-            if batch:
-                pending.append((pool.submit(_read_batch, batch), []))
-            if ready:
-                pending.append((None, ready))
-            batch, ready = [], []
-
-        for item in items:
-            if item.der is not None:
-                if ready:
-                    flush()
-                batch.append((item.der, item.source, item.index))
-                if len(batch) >= BATCH:
-                    flush()
-            else:
-                if batch:
-                    flush()
-                record = to_record(item)
-                if record is None:
-                    sink.append(
-                        ReadError(item.source, item.index, None, item.error or "unreadable")
-                    )
-                else:
-                    ready.append(record)
+        for task in planned:
+            pending.append((task, pool.submit(_run_task, task, keep)))
             while len(pending) > 2 * jobs:
-                future, done = pending.pop(0)
-                yield from future.result() if future is not None else done
-        flush()
-        for future, done in pending:
-            yield from future.result() if future is not None else done
+                done, future = pending.pop(0)
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()
+
+
+def _merge(
+    outcomes: Iterator[tuple[tasks.Task, tuple[Iterable[Result], int]]], sink: list[ReadError]
+) -> Iterator[CertRecord | Light]:
+    position = tasks.FilePosition()
+    for task, (results, newlines) in outcomes:
+        if task.first_of_file:
+            position = tasks.FilePosition()
+        count = 0
+        for result in results:
+            count += 1
+            if type(result) is tuple:  # a Light; an Item is a tuple subclass
+                position.found += 1
+                yield cast(Light, result)
+            elif isinstance(result, CertRecord):
+                position.found += 1
+                if position.index:
+                    result.index += position.index
+                yield result
+            else:
+                assert isinstance(result, Item)
+                position.found += 1
+                item = tasks.place(result, position)
+                sink.append(ReadError(item.source, item.index, None, item.message or "unreadable"))
+        nothing = tasks.nothing_in(task, position)
+        if nothing is not None:
+            sink.append(ReadError(nothing.source, nothing.index, None, nothing.message or ""))
+        position.index += count
+        position.line += newlines
 
 
 def collect(
@@ -174,19 +223,48 @@ def collect(
     """
     summary = Summary(name=name, as_of=as_of)
     evidence = Evidence(summary=summary, certificates=[] if keep else None)
-    seen: set[bytes] = set()
+    seen: set[str] = set()
     final_keys: dict[tuple[str | None, str | None, bytes | None], CertRecord | None] = {}
     final_serials: set[str] = set()
     precertificates: list[CertRecord] = []
 
-    for number, record in enumerate(stream_records(paths, jobs, evidence.errors), start=1):
+    records = stream_records(paths, jobs, evidence.errors, keep)
+    kinds: dict[str, int] = {}
+    types: dict[str, int] = {}
+    first: datetime | None = None
+    last: datetime | None = None
+    for number, record in enumerate(records, start=1):
         if progress is not None and number % 1000 == 0:
             progress(number)
-        digest = bytes.fromhex(record.sha256)
-        if digest in seen:
+        if type(record) is tuple:
+            # The common case, kept flat: an ordinary certificate from a worker.
+            sha, issuer, serial, pair_key, not_before, not_after, kind, validation_type = record
+            if sha in seen:
+                summary.duplicates += 1
+                continue
+            seen.add(sha)
+            summary.count += 1
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if validation_type:
+                types[validation_type] = types.get(validation_type, 0) + 1
+            if not_before is not None:
+                if first is None or not_before < first:
+                    first = not_before
+                if last is None or not_before > last:
+                    last = not_before
+            if not_after is not None and not_after <= as_of:
+                summary.expired += 1
+            elif is_revoked is None or not is_revoked(_light_record(record)):
+                summary.remaining_valid += 1
+            if serial is not None:
+                final_keys[(issuer, serial, pair_key)] = None
+                final_serials.add(serial)
+            continue
+        assert isinstance(record, CertRecord)
+        if record.sha256 in seen:
             summary.duplicates += 1
             continue
-        seen.add(digest)
+        seen.add(record.sha256)
         if record.precertificate:
             precertificates.append(record)
             continue
@@ -201,6 +279,10 @@ def collect(
         if keep:
             assert evidence.certificates is not None
             evidence.certificates.append(record)
+    summary.note_issued(first)
+    summary.note_issued(last)
+    summary.kinds.update(kinds)
+    summary.types.update(types)
 
     unpaired = _pair(precertificates, final_keys, final_serials, summary, paths, keep)
     for precertificate in unpaired:
@@ -210,6 +292,13 @@ def collect(
             assert evidence.certificates is not None
             evidence.certificates.append(precertificate)
     return evidence
+
+
+def _light_record(light: Light) -> CertRecord:
+    sha, issuer, serial, _, not_before, not_after, kind, validation_type = light
+    return CertRecord(
+        sha, serial, issuer, None, not_before, not_after, kind=kind, validation_type=validation_type
+    )
 
 
 def _count(

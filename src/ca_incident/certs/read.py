@@ -18,9 +18,8 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from asn1crypto import parser as asn1_parser
 
@@ -38,16 +37,27 @@ _BASE64 = re.compile(rb"^[A-Za-z0-9+/]{40,}={0,2}$")
 _BASE64_PART = re.compile(rb"^[A-Za-z0-9+/]+={0,2}$")
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One certificate-like thing found in a source, or why what was there is not one."""
+class Item(NamedTuple):
+    """One certificate-like thing found in a source, or why what was there is not one.
+
+    A named tuple: millions are made, and a tuple is the cheapest immutable record.
+    """
 
     source: str
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, which nothing here uses
     der: bytes | None = None
     sha256: str | None = None
     """Set for fingerprint-only inputs (hash lists, crt.sh links), lowercase hex."""
     error: str | None = None
+    """Why this is not a certificate, without the line (see :attr:`message`)."""
+    line: int = 0
+    """The line an error is on, 1-based; 0 when it concerns the whole source."""
+
+    @property
+    def message(self) -> str | None:
+        if self.error is None:
+            return None
+        return f"line {self.line}: {self.error}" if self.line else self.error
 
 
 class NothingCertificateLike(CaIncidentError):
@@ -77,13 +87,19 @@ def iter_path(path: str | Path) -> Iterator[Item]:
 
 
 def _iter_stdin() -> Iterator[Item]:
-    # Standard input can be read once; spool it so that pairing can read it again.
-    spool = tempfile.NamedTemporaryFile(prefix="ca-incident-stdin-", delete=False)  # noqa: SIM115
-    with spool:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
-    _SPOOLED[STDIN] = spool.name
-    atexit.register(Path(spool.name).unlink, missing_ok=True)
-    yield from iter_file(Path(spool.name), named=True, name=STDIN)
+    yield from iter_file(spool_stdin(), named=True, name=STDIN)
+
+
+def spool_stdin() -> Path:
+    """Standard input, copied to a temporary file once: it can be read only once, and
+    pairing may need to read it again."""
+    if STDIN not in _SPOOLED:
+        spool = tempfile.NamedTemporaryFile(prefix="ca-incident-stdin-", delete=False)  # noqa: SIM115
+        with spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool)
+        _SPOOLED[STDIN] = spool.name
+        atexit.register(Path(spool.name).unlink, missing_ok=True)
+    return Path(_SPOOLED[STDIN])
 
 
 _SPOOLED: dict[str, str] = {}
@@ -117,9 +133,8 @@ def _iter_stream(stream: BinaryIO, source: str, named: bool) -> Iterator[Item]:
     except (OSError, EOFError) as exc:
         yield from _nothing(source, named, f"cannot read: {exc}")
         return
-    # A certificate is over 127 bytes, so its DER starts with SEQUENCE and a long-form length;
-    # text that happens to start with "0" (0x30), like a list of hashes, does not.
-    if first[:1] == b"\x30" and first[1:2] in (b"\x81", b"\x82", b"\x83", b"\x84"):
+    # Text that happens to start with "0" (0x30), like a list of hashes, is not DER.
+    if looks_like_der(first):
         data = first + stream.read()
         if _parses_as_der(data):
             yield from _iter_der(data, source, named)
@@ -159,7 +174,6 @@ def _iter_der(data: bytes, source: str, named: bool) -> Iterator[Item]:
         position, index = end, index + 1
 
 
-_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
 _CHUNK = 1 << 20
 
 
@@ -181,6 +195,9 @@ class _TextScanner:
         self.partial: list[bytes] = []
 
     def lines(self, text: bytes) -> Iterator[Item]:
+        if not self.partial and (not text or text.isspace()):
+            self.line += text.count(b"\n")
+            return
         for raw in text.split(b"\n"):
             yield from self._line(raw.strip())
             self.line += 1
@@ -199,7 +216,8 @@ class _TextScanner:
                 Item(
                     self.source,
                     self.index,
-                    error=f"line {self.line}: base64 ends before the object does",
+                    error="base64 ends before the object does",
+                    line=self.line,
                 )
             )
             self.partial = []
@@ -221,9 +239,18 @@ class _TextScanner:
     def _emit(self, item: Item) -> Item:
         self.found_any = True
         if item.index != self.index:
-            item = Item(item.source, self.index, item.der, item.sha256, item.error)
+            item = item._replace(index=self.index)
         self.index += 1
         return item
+
+    def partial_errors(self) -> Iterator[Item]:
+        """For a range of a file: its invalid lines are errors as they stand."""
+        if self.partial:
+            yield self._emit(
+                Item(self.source, self.index, error="base64 ends before the object does")
+            )
+        for error in self.pending_errors:
+            yield self._emit(error)
 
     def finish(self) -> Iterator[Item]:
         if self.partial:
@@ -234,10 +261,23 @@ class _TextScanner:
             yield self._emit(error)
 
 
-def _iter_text(stream: BinaryIO, source: str, named: bool, first: bytes = b"") -> Iterator[Item]:
+def _iter_text(
+    stream: BinaryIO,
+    source: str,
+    named: bool,
+    first: bytes = b"",
+    *,
+    pem_mode: bool = False,
+    whole: bool = True,
+) -> Iterator[Item]:
     """PEM blocks, and lines that are fingerprints, crt.sh links or base64 certificates,
-    scanned a megabyte at a time."""
+    scanned a megabyte at a time; markers are found with ``bytes.find``.
+
+    ``whole`` false: the stream is one range of a larger file, scanned in the mode the file
+    showed (``pem_mode``); whether the file held anything is then its reader's to judge.
+    """
     scanner = _TextScanner(source)
+    scanner.pem_mode = pem_mode
     buffer = b""
     chunk = first
     while True:
@@ -246,11 +286,24 @@ def _iter_text(stream: BinaryIO, source: str, named: bool, first: bytes = b"") -
         first = b""
         buffer += chunk
         position = 0
-        for match in _BLOCK.finditer(buffer):
-            yield from scanner.lines(buffer[position : match.start()])
-            scanner.line += buffer.count(b"\n", match.start(), match.end())
-            yield scanner.block(match.group(1), match.group(2), scanner.line)
-            position = match.end()
+        while True:
+            begin = buffer.find(b"-----BEGIN ", position)
+            if begin < 0:
+                break
+            label_end = buffer.find(b"-----", begin + 11)
+            end = buffer.find(b"-----END ", label_end + 5) if label_end >= 0 else -1
+            close = buffer.find(b"-----", end + 9) if end >= 0 else -1
+            if close < 0:
+                break  # the block is not complete in this buffer yet
+            between = buffer[position:begin]
+            if (between and not between.isspace()) or scanner.partial:
+                yield from scanner.lines(between)
+            else:
+                scanner.line += between.count(b"\n")
+            label = buffer[begin + 11 : label_end]
+            scanner.line += buffer.count(b"\n", begin, close)
+            yield scanner.block(label, buffer[label_end + 5 : end], scanner.line)
+            position = close + 5
         buffer = buffer[position:]
         if not chunk:
             break
@@ -263,17 +316,18 @@ def _iter_text(stream: BinaryIO, source: str, named: bool, first: bytes = b"") -
     begin = buffer.find(b"-----BEGIN")
     if begin >= 0:
         yield from scanner.lines(buffer[:begin])
-        label = _BEGIN.match(buffer[begin:].split(b"\n", 1)[0].strip())
-        name = label.group(1).decode() if label else "?"
+        opening = _BEGIN.match(buffer[begin:].split(b"\n", 1)[0].strip())
+        name = opening.group(1).decode() if opening else "?"
         yield scanner._emit(
             Item(
-                source,
-                scanner.index,
-                error=f"PEM block '{name}' on line {scanner.line} is not closed",
+                source, scanner.index, error=f"PEM block '{name}' is not closed", line=scanner.line
             )
         )
     else:
         yield from scanner.lines(buffer)
+    if not whole:
+        yield from scanner.partial_errors()
+        return
     yield from scanner.finish()
     if not scanner.found_any:
         yield from _nothing(
@@ -283,23 +337,21 @@ def _iter_text(stream: BinaryIO, source: str, named: bool, first: bytes = b"") -
 
 def _nothing(source: str, named: bool, why: str) -> Iterator[Item]:
     if named:
-        raise NothingCertificateLike(f"{source}: holds nothing certificate-like ({why})")
-    yield Item(source, 0, error=f"holds nothing certificate-like ({why})")
+        raise NothingCertificateLike(f"{source}: {NOTHING} ({why})")
+    yield Item(source, 0, error=f"{NOTHING} ({why})")
 
 
 def _pem_item(source: str, index: int, label: bytes, body: bytes, line: int) -> Item:
     name = label.decode()
     if label not in _CERT_LABELS:
         what = "a CRL" if b"CRL" in label else f"a '{name}' block"
-        return Item(
-            source, index, error=f"PEM block ending on line {line} is {what}, not a certificate"
-        )
+        return Item(source, index, error=f"PEM block is {what}, not a certificate", line=line)
     try:
         der = binascii.a2b_base64(body)
     except binascii.Error as exc:
-        return Item(source, index, error=f"PEM block ending on line {line}: bad base64: {exc}")
+        return Item(source, index, error=f"PEM block: bad base64: {exc}", line=line)
     if not der:
-        return Item(source, index, error=f"PEM block ending on line {line} is empty")
+        return Item(source, index, error="PEM block is empty", line=line)
     return Item(source, index, der=der)
 
 
@@ -313,8 +365,8 @@ def _line_item(source: str, index: int, line: bytes, number: int) -> Item:
         return Item(
             source,
             index,
-            error=f"line {number}: a crt.sh id link names no certificate hash; "
-            "use https://crt.sh/?sha256=HASH",
+            line=number,
+            error="a crt.sh id link names no certificate hash; use https://crt.sh/?sha256=HASH",
         )
     if _BASE64.match(line):
         try:
@@ -329,11 +381,27 @@ def _line_item(source: str, index: int, line: bytes, number: int) -> Item:
     return Item(
         source,
         index,
-        error=f"line {number}: '{text}' is not a certificate, SHA-256 or crt.sh link",
+        line=number,
+        error=f"'{text}' is not a certificate, SHA-256 or crt.sh link",
     )
 
 
 _INCOMPLETE = Item("", -1, error="incomplete")
+
+NOTHING = "holds nothing certificate-like"
+
+
+def looks_like_der(head: bytes) -> bool:
+    """A certificate is over 127 bytes: SEQUENCE with a long-form length."""
+    return head[:1] == b"\x30" and head[1:2] in (b"\x81", b"\x82", b"\x83", b"\x84")
+
+
+def iter_range(data: bytes, source: str, pem_mode: bool) -> Iterator[Item]:
+    """The items of one range of a large text file, scanned in the mode the file showed;
+    indices and lines count from the range's start."""
+    yield from _iter_text(io.BytesIO(data), source, False, pem_mode=pem_mode, whole=False)
+
+
 """A base64 line that starts a DER object longer than the line: more lines follow."""
 
 

@@ -46,6 +46,13 @@ SMIME_PREFIX = "2.23.140.1.5."
 warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
 warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
 
+_SHA256 = hashlib.sha256
+_SAN = ExtensionOID.SUBJECT_ALTERNATIVE_NAME
+_POLICIES = ExtensionOID.CERTIFICATE_POLICIES
+_EKU = ExtensionOID.EXTENDED_KEY_USAGE
+_POISON = ExtensionOID.PRECERT_POISON
+_SCTS = ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS
+
 _POISON_DER = bytes.fromhex("060a2b06010401d679020403")
 _SCT_DER = bytes.fromhex("060a2b06010401d679020402")
 _AKI_DER = bytes.fromhex("0603551d23")
@@ -87,9 +94,13 @@ class CertRecord:
     source: str = ""
     index: int = 0
 
-    @property
-    def issuer_and_serial(self) -> tuple[str | None, str | None]:
-        return self.issuer, self.serial
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Records cross from worker processes in bulk: a plain tuple pickles in C, the
+        # dataclass's own state methods in Python.
+        return (CertRecord, tuple(getattr(self, name) for name in _FIELDS))
+
+
+_FIELDS = tuple(CertRecord.__dataclass_fields__)
 
 
 def from_fingerprint(sha256: str, source: str, index: int) -> CertRecord:
@@ -99,7 +110,7 @@ def from_fingerprint(sha256: str, source: str, index: int) -> CertRecord:
 
 def read_certificate(der: bytes, source: str = "", index: int = 0) -> CertRecord:
     """Read one DER certificate; never raises."""
-    record = CertRecord(sha256=hashlib.sha256(der).hexdigest(), source=source, index=index)
+    record = CertRecord(_SHA256(der).hexdigest(), source=source, index=index)
     try:
         certificate = x509.load_der_x509_certificate(der)
     except Exception as exc:
@@ -111,6 +122,7 @@ def read_certificate(der: bytes, source: str = "", index: int = 0) -> CertRecord
 
 
 def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord) -> None:
+    # This runs for every certificate: the common path is kept flat and allocation-free.
     failed: list[str] = []
     try:
         serial = c.serial_number
@@ -121,24 +133,24 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
         failed.append("serial")
         record.errors.append(f"serial: cryptography: {exc}")
     try:
-        record.issuer = c.issuer.rfc4514_string()
+        record.issuer = _issuer_string(c, der)
     except Exception as exc:
         failed.append("issuer")
         record.errors.append(f"issuer: cryptography: {exc}")
+    subject = None
     try:
         subject = c.subject
         record.subject = subject.rfc4514_string()
-        emails = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)]
     except Exception as exc:
         failed.append("subject")
         record.errors.append(f"subject: cryptography: {exc}")
-        emails = []
     try:
         record.not_before = c.not_valid_before_utc
         record.not_after = c.not_valid_after_utc
     except Exception as exc:
         failed.append("validity")
         record.errors.append(f"validity: cryptography: {exc}")
+    names = None
     try:
         extensions = c.extensions
     except Exception as exc:
@@ -147,25 +159,71 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
     else:
         for extension in extensions:
             oid = extension.oid
-            if oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
+            if oid == _SAN:
                 names = extension.value
                 record.dns_names = tuple(names.get_values_for_type(x509.DNSName))
-                emails += names.get_values_for_type(x509.RFC822Name)
-            elif oid == ExtensionOID.CERTIFICATE_POLICIES:
+            elif oid == _POLICIES:
                 record.policy_oids = tuple(
                     p.policy_identifier.dotted_string for p in extension.value
                 )
-            elif oid == ExtensionOID.EXTENDED_KEY_USAGE:
+            elif oid == _EKU:
                 record.eku = tuple(u.dotted_string for u in extension.value)
-            elif oid == ExtensionOID.PRECERT_POISON:
+            elif oid == _POISON:
                 record.precertificate = True
-            elif oid == ExtensionOID.PRECERT_SIGNED_CERTIFICATE_TIMESTAMPS:
+            elif oid == _SCTS:
                 record.has_sct_list = True
-    record.emails = tuple(emails)
     if failed:
         _read_leniently(der, record, all_fields=False, only=failed)
     _classify(record)
-    record.pair_key = _pair_key(c, der, record)
+    if record.kind == "smime":
+        # Personal data matters only where S/MIME redaction does; not read for the rest.
+        emails = list(record.emails)
+        if subject is not None:
+            emails += [str(a.value) for a in subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)]
+        if names is not None:
+            emails += names.get_values_for_type(x509.RFC822Name)
+        record.emails = tuple(emails)
+    if record.precertificate or record.has_sct_list:
+        record.pair_key = _pair_key(c, der, record)
+    else:
+        start = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F)
+        try:
+            record.pair_key = _SHA256(der[start : start + _tlv_length(der, start)]).digest()
+        except IndexError:
+            record.pair_key = _pair_key(c, der, record)
+
+
+_ISSUER_NAMES: dict[bytes, str] = {}
+_ISSUER_CACHE_SIZE = 4096
+
+
+def _issuer_string(c: x509.Certificate, der: bytes) -> str:
+    """The issuer in RFC 4514, built once per distinct issuer.
+
+    An incident's certificates come from a handful of issuing CAs, and building the string
+    is one of the costliest reads; the issuer's DER, sliced from the TBS, is the cache key.
+    """
+    try:
+        key = _issuer_der(der)
+    except IndexError:
+        return c.issuer.rfc4514_string()
+    name = _ISSUER_NAMES.get(key)
+    if name is None:
+        if len(_ISSUER_NAMES) >= _ISSUER_CACHE_SIZE:
+            _ISSUER_NAMES.clear()
+        name = _ISSUER_NAMES[key] = c.issuer.rfc4514_string()
+    return name
+
+
+def _issuer_der(der: bytes) -> bytes:
+    """TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serial, signature, issuer, ... }"""
+    at = _header_length(der, 0)
+    at += _header_length(der, at)
+    if der[at] == 0xA0:
+        at += _tlv_length(der, at)
+    at += _tlv_length(der, at)
+    at += _tlv_length(der, at)
+    return der[at : at + _tlv_length(der, at)]
 
 
 def _pair_key(c: x509.Certificate, der: bytes, record: CertRecord) -> bytes | None:
@@ -176,10 +234,39 @@ def _pair_key(c: x509.Certificate, der: bytes, record: CertRecord) -> bytes | No
             ).digest()
         if record.has_sct_list:
             return hashlib.sha256(c.tbs_precertificate_bytes).digest()
-        return hashlib.sha256(c.tbs_certificate_bytes).digest()
+        return hashlib.sha256(tbs_slice(der)).digest()
     except Exception as exc:
         record.errors.append(f"pairing: {exc}")
         return None
+
+
+def tbs_slice(der: bytes) -> bytes:
+    """The TBSCertificate as it lies in the DER, found from the two outer headers.
+
+    Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }: the TBS is the
+    first element. Reading two DER headers is much cheaper than having cryptography encode
+    the TBS again, and this runs for every certificate.
+    """
+    start = _header_length(der, 0)
+    return der[start : start + _tlv_length(der, start)]
+
+
+def _tlv_length(der: bytes, at: int) -> int:
+    """Header plus content length of the TLV at ``at``."""
+    return _header_length(der, at) + _content_length(der, at)
+
+
+def _header_length(der: bytes, at: int) -> int:
+    first = der[at + 1]
+    return 2 if first < 0x80 else 2 + (first & 0x7F)
+
+
+def _content_length(der: bytes, at: int) -> int:
+    first = der[at + 1]
+    if first < 0x80:
+        return first
+    count = first & 0x7F
+    return int.from_bytes(der[at + 2 : at + 2 + count], "big")
 
 
 def tbs_of(der: bytes) -> bytes:

@@ -1,0 +1,124 @@
+"""``certs summarize`` against a bare cryptography loop, and its memory at a million.
+
+Prints three figures, each measured in this run:
+1. single-process throughput of ``certs summarize`` as a ratio to a bare Python loop of
+   cryptography load + SHA-256 + the same fields, over the same certificates already in
+   memory (the loop reads no file; summarize does): target at least 0.8;
+2. ``--jobs 2`` throughput as a ratio to the single process: target at least 1.6;
+3. peak RSS of ``ca-incident certs summarize`` over 1,000,000 distinct certificates: target
+   under 1 GiB.
+
+Medians of interleaved repeats; this machine is shared and noisy.
+
+    python -m bench certs            (BENCH_CERTS=200000 BENCH_MILLION=1000000 BENCH_REPEAT=3)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import ExtensionOID
+
+from bench.corpus import certificates, write_pem_bundle
+from ca_incident.certs.evidence import collect
+
+AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def bare_loop(ders: list[bytes]) -> int:
+    """What any script would do: load, hash, and read the fields the appendix needs."""
+    count = 0
+    for der in ders:
+        c = x509.load_der_x509_certificate(der)
+        hashlib.sha256(der).hexdigest()
+        format(c.serial_number, "x")
+        c.issuer.rfc4514_string()
+        c.subject.rfc4514_string()
+        _ = (c.not_valid_before_utc, c.not_valid_after_utc)
+        for extension in c.extensions:
+            if extension.oid == ExtensionOID.SUBJECT_ALTERNATIVE_NAME:
+                extension.value.get_values_for_type(x509.DNSName)
+            elif extension.oid == ExtensionOID.CERTIFICATE_POLICIES:
+                [p.policy_identifier.dotted_string for p in extension.value]
+            elif extension.oid == ExtensionOID.EXTENDED_KEY_USAGE:
+                [u.dotted_string for u in extension.value]
+        count += 1
+    return count
+
+
+def _timed(action: object) -> float:
+    started = time.perf_counter()
+    action()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def _throughput(bundle: Path, size: int, repeat: int) -> None:
+    ders = certificates(size)
+
+    def summarize(jobs: int) -> None:
+        evidence = collect([bundle], as_of=AS_OF, jobs=jobs)
+        assert evidence.summary.count == size, evidence.summary
+
+    baseline, single, double = [], [], []
+    for _ in range(repeat):
+        baseline.append(size / _timed(lambda: bare_loop(ders)))
+        single.append(size / _timed(lambda: summarize(1)))
+        double.append(size / _timed(lambda: summarize(2)))
+    b, s, d = (statistics.median(x) for x in (baseline, single, double))
+    print(f"bare cryptography loop      {b:>9,.0f} certificates/s (median of {repeat})")
+    print(f"certs summarize             {s:>9,.0f} certificates/s")
+    print(f"certs summarize --jobs 2    {d:>9,.0f} certificates/s")
+    print(f"ratio summarize / bare loop       {s / b:.2f}  (target >= 0.80)")
+    print(f"ratio --jobs 2 / single process   {d / s:.2f}  (target >= 1.60)")
+
+
+def main() -> int:
+    size = int(os.environ.get("BENCH_CERTS", "200000"))
+    million = int(os.environ.get("BENCH_MILLION", "1000000"))
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    with tempfile.TemporaryDirectory(prefix="ca-incident-bench-") as folder:
+        bundle = Path(folder) / "corpus.pem"
+        started = time.perf_counter()
+        write_pem_bundle(bundle, size)
+        print(f"corpus: {size:,} distinct certificates in {time.perf_counter() - started:.1f} s")
+        _throughput(bundle, size, repeat)
+        bundle.unlink()
+
+        big = Path(folder) / "million.pem"
+        write_pem_bundle(big, million, seed=7)
+        # The child reports its own high-water mark (VmHWM): rusage would count this
+        # process's memory, inherited at fork, and its other children.
+        probe = (
+            "import sys\n"
+            "from ca_incident.cli import cli\n"
+            "try:\n"
+            "    cli(sys.argv[1:], standalone_mode=False)\n"
+            "finally:\n"
+            "    status = open('/proc/self/status').read()\n"
+            "    peak = status.split('VmHWM:')[1].split()[0]\n"
+            "    print(f'PEAK_KIB={peak}', file=sys.stderr)\n"
+        )
+        command = [sys.executable, "-c", probe, "certs", "summarize", str(big), "--json"]
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        elapsed = time.perf_counter() - started
+        peak_kib = int(result.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0])
+        assert f'"count": {million}' in result.stdout, result.stdout[:500]
+        print(
+            f"peak RSS for {million:,} certificates   {peak_kib / 1024:,.0f} MiB "
+            f"(target < 1024 MiB; {million / elapsed:,.0f} certificates/s, one process)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

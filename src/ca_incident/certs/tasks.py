@@ -1,0 +1,144 @@
+"""Reading split into tasks that worker processes run whole: a file, or a range of a large
+file cut at a PEM block (or line) boundary.
+
+A worker reads its own bytes and sends back only records, so no certificate crosses between
+processes; the main process merges the results in input order, turning each task's local
+positions (certificate index, line) into positions in its file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ca_incident.certs.read import (
+    _GZIP_MAGIC,
+    NOTHING,
+    STDIN,
+    Item,
+    NothingCertificateLike,
+    iter_file,
+    iter_range,
+    looks_like_der,
+    spool_stdin,
+)
+from ca_incident.errors import CaIncidentError
+
+RANGE = 2 << 20
+"""Bytes of a large text file per task: thousands of certificates, a few MiB of results."""
+_WINDOW = 1 << 20
+
+
+@dataclass(frozen=True)
+class Task:
+    source: str
+    """The name the user knows the input by (a path, or - for standard input)."""
+    path: str
+    """The file to open."""
+    start: int = 0
+    end: int | None = None
+    """None: the whole file, read by the general reader (any format)."""
+    pem_mode: bool = False
+    named: bool = True
+    """The user named this file: holding nothing certificate-like is an error."""
+    first_of_file: bool = True
+    last_of_file: bool = True
+
+
+def plan(paths: Sequence[str | Path]) -> Iterator[Task]:
+    for path in paths:
+        if str(path) == STDIN:
+            yield from _file_tasks(spool_stdin(), STDIN, named=True)
+            continue
+        path = Path(path)
+        if path.is_dir():
+            for file in sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            ):
+                yield from _file_tasks(file, str(file), named=False)
+        elif path.exists():
+            yield from _file_tasks(path, str(path), named=True)
+        else:
+            raise CaIncidentError(f"{path}: no such file or folder")
+
+
+def _file_tasks(file: Path, source: str, named: bool) -> Iterator[Task]:
+    try:
+        size = file.stat().st_size
+        if size <= RANGE:
+            yield Task(source, str(file), named=named)
+            return
+        with file.open("rb") as stream:
+            head = stream.read(_WINDOW)
+            if head[:2] == _GZIP_MAGIC or looks_like_der(head):
+                yield Task(source, str(file), named=named)
+                return
+            pem_mode = b"-----BEGIN " in head
+            marker = b"\n-----BEGIN " if pem_mode else b"\n"
+            boundaries = [0]
+            position = RANGE
+            while position < size:
+                stream.seek(position)
+                window = stream.read(_WINDOW)
+                if not window:
+                    break
+                found = window.find(marker)
+                if found < 0:
+                    position += len(window)
+                    continue
+                boundaries.append(position + found + 1)
+                position = boundaries[-1] + RANGE
+    except OSError as exc:
+        raise CaIncidentError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    ends = [*boundaries[1:], size]
+    for number, (start, end) in enumerate(zip(boundaries, ends, strict=True)):
+        yield Task(
+            source,
+            str(file),
+            start,
+            end,
+            pem_mode,
+            named,
+            first_of_file=number == 0,
+            last_of_file=number == len(boundaries) - 1,
+        )
+
+
+def run(task: Task) -> tuple[Iterator[Item], int]:
+    """The task's items, with positions local to it, and the lines it spans."""
+    if task.end is None:
+        return iter_file(Path(task.path), named=task.named, name=task.source), 0
+    try:
+        with Path(task.path).open("rb") as stream:
+            stream.seek(task.start)
+            data = stream.read(task.end - task.start)
+    except OSError as exc:
+        raise CaIncidentError(f"{task.source}: cannot read: {exc.strerror or exc}") from None
+    return iter_range(data, task.source, task.pem_mode), data.count(b"\n")
+
+
+@dataclass
+class FilePosition:
+    """Where the next task of a file starts: certificates and lines before it."""
+
+    index: int = 0
+    line: int = 0
+    found: int = 0
+
+
+def place(item: Item, at: FilePosition) -> Item:
+    """An item with its position in the whole file."""
+    if at.index == 0 and at.line == 0:
+        return item
+    return item._replace(index=item.index + at.index, line=item.line + at.line if item.line else 0)
+
+
+def nothing_in(task: Task, at: FilePosition) -> Item | None:
+    """After the last range of a file: the file held nothing (raise for a named file)."""
+    if not task.last_of_file or task.end is None or at.found:
+        return None
+    why = "no PEM block, DER, base64 certificate, SHA-256 or crt.sh link"
+    if task.named:
+        raise NothingCertificateLike(f"{task.source}: {NOTHING} ({why})")
+    return Item(task.source, 0, error=f"{NOTHING} ({why})")
