@@ -362,3 +362,70 @@ def test_hash_serial_and_dates_agree_with_openssl(corpus: str) -> None:
             assert record.not_after.replace(microsecond=0) == _openssl_date(truth["notAfter"]), path
         compared += 1
     assert compared > (1200 if corpus == "zlint" else 400)
+
+
+# Large inputs are read in ranges; the result must not depend on where they are cut.
+
+
+@pytest.fixture
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ca_incident.certs import tasks
+
+    monkeypatch.setattr(tasks, "RANGE", 4096)
+    monkeypatch.setattr(tasks, "_WINDOW", 1024)
+
+
+def test_ranges_give_the_same_result_as_one_pass(tmp_path: Path, small_ranges: None) -> None:
+    from ca_incident.certs import tasks
+
+    ders = [issue(CA, 0x6000 + n, with_precertificate=False).certificate for n in range(40)]
+    text = ""
+    for number, der in enumerate(ders):
+        assert der
+        text += f"subject=CN {number}\n" + pem(der)
+        if number == 17:
+            text += "-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n"
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_text(text)
+    assert len(list(tasks.plan([bundle]))) > 3
+    whole = list(iter_items([bundle]))
+    for jobs in (1, 2):
+        errors: list = []
+        evidence = collect([bundle], as_of=AS_OF, jobs=jobs, keep=True)
+        records = evidence.certificates or []
+        assert [r.sha256 for r in records] == [sha(i.der) for i in whole if i.der], jobs
+        assert [r.index for r in records] == [i.index for i in whole if i.der], jobs
+        crl = next(i for i in whole if i.error)
+        assert [(e.index, e.error) for e in evidence.errors] == [(crl.index, crl.message)], jobs
+        assert errors == []
+
+
+def test_line_numbers_count_from_the_start_of_the_file(tmp_path: Path, small_ranges: None) -> None:
+    path = tmp_path / "hashes.txt"
+    lines = [f"{n:064x}" for n in range(1, 400)]
+    lines[350] = "not a fingerprint"
+    path.write_text("\n".join(lines) + "\n")
+    evidence = collect([path], as_of=AS_OF)
+    assert evidence.summary.count == 398
+    assert [e.error for e in evidence.errors] == [
+        "line 351: 'not a fingerprint' is not a certificate, SHA-256 or crt.sh link"
+    ]
+    assert evidence.errors[0].index == 350
+
+
+def test_issuer_cache_gives_cryptographys_string() -> None:
+    from cryptography import x509
+
+    folder = shared_path("corpus", "certs", "zlint", "v3", "testdata")
+    checked = 0
+    for item in iter_items([folder]):
+        if item.der is None:
+            continue
+        record = read_certificate(item.der)
+        try:
+            expected = x509.load_der_x509_certificate(item.der).issuer.rfc4514_string()
+        except Exception:
+            continue
+        assert record.issuer == expected, item.source
+        checked += 1
+    assert checked > 1100

@@ -192,6 +192,8 @@ class _TextScanner:
         self.found_any = False
         self.pem_mode = False
         self.pending_errors: list[Item] = []
+        self.listing = False
+        """A line was certificate-like, so the file is a list and bad lines are errors."""
         self.partial: list[bytes] = []
 
     def lines(self, text: bytes) -> Iterator[Item]:
@@ -227,6 +229,15 @@ class _TextScanner:
         if item is _INCOMPLETE:
             self.partial = [line]
         elif item.error is None:
+            # A certificate-like line: the file is a list, so the lines held back are errors,
+            # in their places.
+            if not self.pem_mode:
+                for error in self.pending_errors:
+                    yield self._emit(error)
+                self.pending_errors.clear()
+                self.listing = True
+            yield self._emit(item)
+        elif self.listing:
             yield self._emit(item)
         elif not self.pem_mode:
             self.pending_errors.append(item)
@@ -278,6 +289,7 @@ def _iter_text(
     """
     scanner = _TextScanner(source)
     scanner.pem_mode = pem_mode
+    scanner.listing = not whole and not pem_mode
     buffer = b""
     chunk = first
     while True:
