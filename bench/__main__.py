@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS: dict[str, str] = {"certs": "certs_summarize"}
+BENCHMARKS: dict[str, str] = {"certs": "certs_summarize", "check": "check_corpus"}
 """Benchmark name -> module in this package exposing ``main() -> int``."""
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from ca_incident.certs.appendix import CSV_LIMIT, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
+from ca_incident.checks.registry import Finding
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import incident_path, load_incident
-from ca_incident.model import Incident
+from ca_incident.model import Incident, Stage
 from ca_incident.report.render import (
     BUGZILLA_COMMENT_LIMIT,
     Attachment,
@@ -51,6 +52,8 @@ class Build:
     """What the write step writes to ``out``: file name -> content."""
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    """What the checker found in the report and attachments this build wrote."""
     evidence: dict[str, Evidence] = field(default_factory=dict)
     """Per problem id: what its certificates showed."""
     jobs: int = 1
@@ -164,6 +167,23 @@ def render_step(build: Build) -> None:
     build.add_file(REPORT_FILE, build.report)
 
 
+def check_step(build: Build) -> None:
+    """Check the report and attachments as a reviewer's ca-incident check would."""
+    from ca_incident.checks.engine import check_text
+    from ca_incident.checks.registry import Context
+
+    incident = build.require_data().incident
+    posted = {
+        Stage.PRELIMINARY: incident.posted.preliminary,
+        Stage.FULL: incident.posted.full,
+    }.get(incident.stage)
+    context = Context(build.as_of, posted or build.as_of, tuple(incident.whiteboard))
+    for name, content in build.files.items():
+        if name.endswith(".json"):
+            continue
+        build.findings += check_text(content, str(build.out / name), context)
+
+
 def write_step(build: Build) -> None:
     """Write every file the steps produced, the report last."""
     build.out.mkdir(parents=True, exist_ok=True)
@@ -180,8 +200,8 @@ PREPARE_STEPS: tuple[Step, ...] = (
     appendix_step,
     render_step,
 )
-"""Everything but writing: what ``render`` runs."""
-DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, write_step)
+"""Everything but checking and writing: what ``render`` runs."""
+DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, check_step, write_step)
 
 
 def build_incident(

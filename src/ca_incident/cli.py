@@ -6,6 +6,8 @@ Exit codes: 0 ok; 1 findings or something overdue; 2 usage or input error.
 from __future__ import annotations
 
 import json
+import re
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +23,11 @@ from ca_incident.build import PREPARE_STEPS, build_incident, report_size
 from ca_incident.certs.appendix import CSV_LIMIT, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
+from ca_incident.checks.engine import check_paths, validate_codes
+from ca_incident.checks.output import as_json, as_sarif, as_text, rule_json
+from ca_incident.checks.output import explain as explain_rule
+from ca_incident.checks.registry import RULES, Context, Severity
+from ca_incident.checks.registry import TEMPLATES as TEMPLATE_NAMES
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import create_incident_folder, json_schema
 from ca_incident.report.spec import TEMPLATES
@@ -179,7 +186,9 @@ def build(folder: Path, out: Path | None, as_of: datetime | None, jobs: int) -> 
     """Validate an incident folder and write its report for the current stage.
 
     Writes OUT/report.md, the IRG 3.2 report of the stage set in incident.yaml
-    (preliminary, full, or closure), and prints a summary.
+    (preliminary, full, or closure), with the certificate appendix and crt.sh lists where
+    problems name their certificates, checks them all as `ca-incident check` would, and
+    prints a summary. Exit 1 when the check finds an error.
 
     \b
     Example:
@@ -200,6 +209,10 @@ def build(folder: Path, out: Path | None, as_of: datetime | None, jobs: int) -> 
         console.print(f"[bold]{key:<9}[/]{value}")
     for warning in result.warnings:
         _err().print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if result.findings:
+        _err().print(as_text(result.findings), end="", highlight=False, markup=False)
+    if any(f.severity is Severity.ERROR for f in result.findings):
+        sys.exit(EXIT_FINDINGS)
 
 
 @cli.group()
@@ -407,6 +420,118 @@ def certs_appendix(
             f"[yellow]warning:[/] {len(evidence.errors)} input(s) could not be read as "
             "certificates; 'ca-incident certs summarize' lists them"
         )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col: CODE severity message; json; SARIF 2.1.0.",
+)
+@click.option("--as-of", type=TIMESTAMP, help="The moment to judge due dates by (default: now).")
+@click.option(
+    "--posted",
+    type=TIMESTAMP,
+    help="When the report was (or will be) posted, for template currency (default: --as-of).",
+)
+@click.option(
+    "--select", multiple=True, metavar="CODES", help="Only rules starting with these codes."
+)
+@click.option(
+    "--ignore", multiple=True, metavar="CODES", help="Skip rules starting with these codes."
+)
+@click.option(
+    "--template",
+    type=click.Choice(list(TEMPLATE_NAMES)),
+    help="Check as this template instead of the one recognised.",
+)
+@click.option(
+    "--whiteboard",
+    default="",
+    help="The bug's whiteboard, e.g. '[ca-compliance] [leaf-revocation-delay]'.",
+)
+def check(
+    paths: tuple[str, ...],
+    form: str,
+    as_of: datetime | None,
+    posted: datetime | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    template: str | None,
+    whiteboard: str,
+) -> None:
+    """Check incident reports against the root programs' requirements.
+
+    PATH is a Markdown report, a CSV appendix, a crt.sh list, an incident folder (rendered as
+    build would, then checked with its attachments), or - for standard input. Exit 0 without
+    an error-severity finding, 1 with one, 2 on usage or input errors.
+
+    \b
+    Example:
+        ca-incident check report.md --posted 2025-06-02T10:00Z
+        ca-incident check examples/tls-ou-misissuance --format sarif > findings.sarif
+        ca-incident check appendix.csv crtsh.txt --select APX
+    """
+    chosen, skipped = _codes(select), _codes(ignore)
+    validate_codes([*chosen, *skipped])
+    moment = as_of or utc_now()
+    tags = tuple(re.findall(r"[\w.-]+", whiteboard))
+    context = Context(as_of=moment, posted=posted, whiteboard=tags)
+    findings = check_paths(
+        list(paths),
+        context,
+        select=chosen,
+        ignore=skipped,
+        template=template,
+        as_of=moment,
+    )
+    render_findings = {"text": as_text, "json": as_json, "sarif": as_sarif}[form]
+    click.echo(render_findings(findings), nl=False)
+    if any(f.severity is Severity.ERROR for f in findings):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    """Codes given as repeated options, or comma or space separated."""
+    return [code for value in values for code in value.replace(",", " ").split()]
+
+
+@cli.command()
+@click.option("--json", "as_json_flag", is_flag=True, help="Print the catalog as JSON.")
+def rules(as_json_flag: bool) -> None:
+    """List every rule: code, severity, and what it finds.
+
+    \b
+    Example:
+        ca-incident rules
+        ca-incident rules --json | jq '.[] | select(.severity == "error") | .code'
+    """
+    catalog = [RULES[code] for code in sorted(RULES)]
+    if as_json_flag:
+        click.echo(json.dumps([rule_json(r) for r in catalog], indent=2))
+        return
+    console = _out()
+    for r in catalog:
+        console.print(f"[bold]{r.code}[/] {r.severity.value:<7} {r.message}")
+
+
+@cli.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain one rule: what it checks, why, an example, how to fix it, and its source.
+
+    \b
+    Example:
+        ca-incident explain TL002
+    """
+    found = RULES.get(code.upper())
+    if found is None:
+        raise CaIncidentError(f"no rule '{code}': 'ca-incident rules' lists them")
+    click.echo(explain_rule(found), nl=False)
 
 
 def main() -> None:

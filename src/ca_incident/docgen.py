@@ -204,7 +204,46 @@ def cli_doc() -> str:
     return "\n".join(out)
 
 
-GENERATED = {"incident-file.md": incident_file_doc, "cli.md": cli_doc}
+def rules_doc() -> str:
+    from ca_incident.checks.registry import RULES
+
+    out = [
+        "# Rule catalog",
+        "",
+        "Generated from the rule registry by `make docs`; `ca-incident rules` lists the same",
+        "rules and `ca-incident explain CODE` prints one. Severity follows the source: a MUST",
+        "broken is an error (exit 1), a SHOULD or a heuristic a warning, anything else info.",
+        "Requirement ids refer to the project's requirements catalog (requirements.md).",
+        "",
+        "| code | severity | finds |",
+        "|---|---|---|",
+    ]
+    codes = sorted(RULES)
+    out += [
+        f"| [{c}](#{c.lower()}) | {RULES[c].severity.value} | {RULES[c].message} |" for c in codes
+    ]
+    for code in codes:
+        r = RULES[code]
+        out += [
+            "",
+            f"## {code}",
+            "",
+            f"**{r.name}** ({r.severity.value}). {r.message[:1].upper()}{r.message[1:]}.",
+            "",
+            f"- **What it checks:** {r.what}",
+            f"- **Why:** {r.why}",
+            f"- **Example:** `{r.example}`"
+            if "\n" not in r.example
+            else f"- **Example:**\n\n  ```\n  {r.example.replace(chr(10), chr(10) + '  ')}\n  ```",
+            f"- **Fix:** {r.fix}",
+            f"- **Applies to:** {', '.join(sorted(r.templates))}",
+            f"- **Requirement:** {r.requirement}",
+            f"- **Source:** <{r.source}>",
+        ]
+    return "\n".join(out) + "\n"
+
+
+GENERATED = {"incident-file.md": incident_file_doc, "cli.md": cli_doc, "rules.md": rules_doc}
 
 
 def stale_docs(root: Path) -> list[Path]:

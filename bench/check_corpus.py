@@ -1,0 +1,61 @@
+"""``ca-incident check`` over the 760 real report openings of ../shared/corpus/reports.
+
+Prints the median time to check them all, and its ratio to parsing the same texts with
+markdown-it-py alone (the floor any Markdown checker pays), measured in the same run.
+
+    python -m bench check
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from ca_incident.checks.engine import check_text
+from ca_incident.checks.registry import Context
+
+CORPUS = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared/corpus/reports/bugzilla-report-openings.jsonl"
+)
+
+
+def main() -> int:
+    if not CORPUS.exists():
+        print(f"skipped: {CORPUS} is absent (the shared corpora are not beside the repository)")
+        return 0
+    rows = [json.loads(line) for line in CORPUS.read_text().splitlines()]
+    texts = [
+        (row["text"], datetime.fromisoformat(row["time"].replace("Z", "+00:00"))) for row in rows
+    ]
+    markdown = MarkdownIt("commonmark").enable("table")
+
+    def parse_only() -> None:
+        for text, _ in texts:
+            markdown.parse(text)
+
+    def check_all() -> None:
+        for text, posted in texts:
+            check_text(text, "r", Context(posted, posted))
+
+    floor, full = [], []
+    for _ in range(5):
+        for runs, action in ((floor, parse_only), (full, check_all)):
+            started = time.perf_counter()
+            action()
+            runs.append(time.perf_counter() - started)
+    f, c = statistics.median(floor), statistics.median(full)
+    print(f"markdown-it parse of {len(rows)} reports   {f:.3f} s (median of 5)")
+    print(f"ca-incident check of {len(rows)} reports   {c:.3f} s ({len(rows) / c:,.0f} reports/s)")
+    print(f"ratio check / parse                 {c / f:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""The rule catalog: every rule with a stable code, a severity, the templates it applies to,
+and its documentation. The catalog is data: ``ca-incident rules`` lists it, ``explain``
+prints one rule, and docs/rules.md is generated from it.
+
+Severity follows the source's own words: a MUST broken is an error, a SHOULD or a heuristic
+a warning, anything else info.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from ca_incident.checks.report import Report
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+TEMPLATES = (
+    "mozilla-2023",
+    "irg-2.0",
+    "irg-3.x-preliminary",
+    "irg-3.x-full",
+    "irg-3.x-closure",
+    "unknown",
+)
+REPORTS = frozenset(TEMPLATES)
+IRG3 = frozenset({"irg-3.x-preliminary", "irg-3.x-full", "irg-3.x-closure"})
+FULL = frozenset({"irg-3.x-full"})
+WITH_TIMELINE = frozenset({"irg-3.x-full", "irg-2.0", "mozilla-2023"})
+WITH_ACTIONS = frozenset({"irg-3.x-full", "irg-2.0"})
+LEGACY = frozenset({"mozilla-2023"})
+CSV = frozenset({"csv"})
+CRTSH = frozenset({"crtsh"})
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    code: str
+    severity: Severity
+    message: str
+
+
+@dataclass
+class Context:
+    """What a check knows besides the report."""
+
+    as_of: datetime
+    posted: datetime | None = None
+    whiteboard: tuple[str, ...] = ()
+
+
+Hit = tuple[int, int, str]
+"""A rule's raw finding: line, column, message."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    templates: frozenset[str]
+    message: str
+    what: str
+    why: str
+    example: str
+    fix: str
+    requirement: str
+    source: str
+    check: Callable[[Report, Context], Iterator[Hit]] = field(compare=False, repr=False)
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    templates: frozenset[str],
+    message: str,
+    *,
+    what: str,
+    why: str,
+    example: str,
+    fix: str,
+    requirement: str,
+    source: str,
+) -> Callable[
+    [Callable[[Report, Context], Iterator[Hit]]], Callable[[Report, Context], Iterator[Hit]]
+]:
+    """Register a check function as a rule."""
+
+    def register(
+        check: Callable[[Report, Context], Iterator[Hit]],
+    ) -> Callable[[Report, Context], Iterator[Hit]]:
+        if code in RULES:
+            raise ValueError(f"rule {code} is registered twice")
+        RULES[code] = Rule(
+            code,
+            name,
+            severity,
+            templates,
+            message,
+            what,
+            why,
+            example,
+            fix,
+            requirement,
+            source,
+            check,
+        )
+        return check
+
+    return register
+
+
+IRG = "https://www.ccadb.org/cas/incident-report"
+IRG_FULL = f"{IRG}#full-incident-report"
+CCADB_POLICY = "https://www.ccadb.org/policy#61-incident-reporting"
+SEED = "https://wiki.mozilla.org/CA/Responding_To_An_Incident"

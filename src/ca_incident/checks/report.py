@@ -1,0 +1,346 @@
+"""A Markdown incident report read into what the rules check: its template, sections, bold-label
+fields, tables and timeline, each with its line.
+
+Real reports vary (see the Bugzilla corpus): labels with or without the colon inside the bold,
+typographic or straight apostrophes, fields as bullets or as headings, timelines as lists,
+tables, or a date heading followed by time-only rows. The reader is lenient about all of it;
+the rules are strict about what matters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ca_incident.checks.stamps import UTC_NOTE, Stamp, date_heading, parse_stamp
+from ca_incident.report.spec import LEGACY_TOPICS
+
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def normalize(label: str) -> str:
+    """Lowercase, straight apostrophes, no markup, no trailing colon or question mark."""
+    text = label.replace("\u2019", "'").replace("\u2018", "'").replace("`", "")
+    text = re.sub(r"[*_#]", "", text).strip().lower()
+    text = re.sub(r"\s+", " ", text)
+    text = text.rstrip(" :?").strip()
+    return text.strip('"\u201c\u201d ')
+
+
+@dataclass
+class Heading:
+    level: int
+    text: str
+    line: int
+
+    @property
+    def norm(self) -> str:
+        return normalize(self.text)
+
+
+@dataclass
+class Field:
+    """A labelled value: ``**Label:** value`` or a heading followed by text."""
+
+    label: str
+    value: str
+    line: int
+    column: int
+    section: str
+    """The normalized heading the field sits under."""
+
+    @property
+    def norm(self) -> str:
+        return normalize(self.label)
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    row_lines: list[int]
+    line: int
+    section: str
+
+
+@dataclass
+class Entry:
+    """A timeline row."""
+
+    text: str
+    line: int
+    stamp: Stamp | None
+
+
+@dataclass
+class Report:
+    path: str
+    text: str
+    template: str
+    headings: list[Heading] = field(default_factory=list)
+    fields: list[Field] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    timeline: list[Entry] = field(default_factory=list)
+    timeline_line: int | None = None
+    utc_note: bool = False
+    sections: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Normalized section heading -> (first line, last line), 1-based."""
+    truncated: bool = False
+    lines: list[str] = field(default_factory=list)
+
+    def field(self, *labels: str) -> Field | None:
+        wanted = {normalize(label) for label in labels}
+        for candidate in self.fields:
+            if candidate.norm in wanted:
+                return candidate
+        return None
+
+    def section_text(self, *names: str) -> tuple[str, int] | None:
+        """The text of the first section (heading) named like one of ``names``."""
+        for name in names:
+            span = self.sections.get(normalize(name))
+            if span is not None:
+                start, end = span
+                return "\n".join(self.lines[start:end]), start
+        return None
+
+    def has_section(self, name: str) -> bool:
+        return normalize(name) in self.sections
+
+    def table_with(self, first_column: str) -> Table | None:
+        for table in self.tables:
+            if table.header and normalize(table.header[0]) == normalize(first_column):
+                return table
+        return None
+
+
+def _inline_text(token: Token) -> str:
+    return token.content
+
+
+_LABEL = re.compile(
+    r"^\s*(?:\d+[.)]\s*)?\*\*(?P<label>[^*]{2,1200}?)\*\*\s*(?P<after>.*)$", re.DOTALL
+)
+
+
+def parse(text: str, path: str = "-") -> Report:
+    """Read a Markdown report."""
+    tokens = _MD.parse(text)
+    report = Report(path=path, text=text, template="unknown", lines=text.splitlines())
+    section = ""
+    open_fields: list[Field] = []
+    # A bold field's value ends with its list item; a heading's runs to the next heading.
+    owner_level = -1
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "heading_open":
+            inline = tokens[index + 1]
+            line = (token.map or [0, 0])[0] + 1
+            heading = Heading(int(token.tag[1]), inline.content.strip(), line)
+            report.headings.append(heading)
+            section = heading.norm
+            report.fields.append(Field(heading.text, "", line, 1, section))
+            open_fields, owner_level = [report.fields[-1]], -1
+            index += 3
+            continue
+        if (
+            token.type == "list_item_open"
+            and owner_level >= 0
+            and token.level <= owner_level - 2
+            and any(f.value for f in open_fields)
+        ):
+            open_fields = []
+        if token.type == "table_open":
+            table, index = _table(tokens, index, section)
+            report.tables.append(table)
+            continue
+        if token.type == "inline" and token.map is not None:
+            line = token.map[0] + 1
+            content = token.content
+            match = _LABEL.match(content)
+            empty_owner = owner_level >= 0 and not any(f.value for f in open_fields)
+            if (
+                match is not None
+                and empty_owner
+                and not match["label"].strip().endswith(":")
+                and not match["after"].strip().startswith(":")
+                and token.level > owner_level
+            ):
+                match = None  # a bold item nested under an empty label is its value
+            if match is not None:
+                label = match["label"].strip()
+                after = match["after"].strip()
+                if (
+                    label.endswith(":")
+                    or after.startswith(":")
+                    or after == ""
+                    or label[:1].isdigit()
+                ):
+                    value = after.lstrip(":").strip()
+                    text_line = report.lines[line - 1] if line - 1 < len(report.lines) else ""
+                    column = max(text_line.find("**") + 1, 1)
+                    found = Field(label.rstrip(":").strip(), value, line, column, section)
+                    report.fields.append(found)
+                    open_fields, owner_level = [found], token.level
+                    index += 1
+                    continue
+            # Past its list item, a field keeps text only while it has none: real reports
+            # often put the value in a paragraph after "- **Label:**".
+            if owner_level >= 0 and token.level < owner_level and any(f.value for f in open_fields):
+                open_fields = []
+            for owner in open_fields:
+                owner.value = (owner.value + "\n" + content).strip()
+        index += 1
+    _spans(report)
+    report.template = detect_template(report)
+    _timeline(report)
+    return report
+
+
+def _table(tokens: list[Token], index: int, section: str) -> tuple[Table, int]:
+    start = (tokens[index].map or [0, 0])[0] + 1
+    header: list[str] = []
+    rows: list[list[str]] = []
+    row_lines: list[int] = []
+    current: list[str] | None = None
+    in_head = False
+    while index < len(tokens) and tokens[index].type != "table_close":
+        token = tokens[index]
+        if token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "tr_open":
+            current = []
+            if not in_head:
+                row_lines.append((token.map or [0, 0])[0] + 1)
+        elif token.type == "tr_close" and current is not None:
+            if in_head:
+                header = current
+            else:
+                rows.append(current)
+            current = None
+        elif token.type == "inline" and current is not None:
+            current.append(token.content.strip())
+        index += 1
+    return Table(header, rows, row_lines, start, section), index + 1
+
+
+def _spans(report: Report) -> None:
+    headings = report.headings
+    total = len(report.lines)
+    for number, heading in enumerate(headings):
+        end = total
+        for later in headings[number + 1 :]:
+            if later.level <= heading.level:
+                end = later.line - 1
+                break
+        report.sections.setdefault(heading.norm, (heading.line, end))
+    # Legacy reports carry the seven topics as bold numbered questions, not headings.
+    topic_fields = [f for f in report.fields if legacy_topic(f.label) is not None]
+    for number, topic in enumerate(topic_fields):
+        end = topic_fields[number + 1].line - 1 if number + 1 < len(topic_fields) else total
+        report.sections.setdefault(f"topic {legacy_topic(topic.label)}", (topic.line, end))
+
+
+_TOPIC_KEYS = [normalize(t)[:40] for t in LEGACY_TOPICS]
+_TOPIC_WORDS = [
+    ("first became aware",),
+    ("timeline of the actions",),
+    ("has stopped", "not yet stopped", "stopped issu", "stopped, or has not"),
+    ("summary of the problematic certificates",),
+    ("complete certificate data",),
+    ("how and why the mistakes were made",),
+    ("list of steps your ca is taking",),
+]
+
+
+def legacy_topic(label: str) -> int | None:
+    """Which of the seven legacy topics a label names (1-7), if any."""
+    norm = normalize(label)
+    norm = re.sub(r"^\d+[.)]\s*", "", norm)
+    for number, words in enumerate(_TOPIC_WORDS, start=1):
+        if any(w in norm for w in words):
+            return number
+    return None
+
+
+def detect_template(report: Report) -> str:
+    heads = {h.norm for h in report.headings}
+    labels = {f.norm for f in report.fields}
+    if any("full incident report" in h for h in heads):
+        return "irg-3.x-full"
+    if any("preliminary incident report" in h for h in heads):
+        return "irg-3.x-preliminary"
+    if any("report closure summary" in h for h in heads) or any(
+        "closure summary" in h for h in heads
+    ):
+        return "irg-3.x-closure"
+    topics = {legacy_topic(f.label) for f in report.fields} - {None}
+    if len(topics) >= 2 or re.search(r"how your ca first became aware", report.text, re.IGNORECASE):
+        return "mozilla-2023"
+    if "ca owner ccadb unique id" in labels:
+        return "irg-3.x-full"
+    core = {"summary", "impact", "timeline", "root cause analysis"}
+    if "incident report" in heads or len(core & heads) >= 3:
+        return "irg-2.0"
+    return "unknown"
+
+
+def _timeline(report: Report) -> None:
+    found = report.section_text("timeline", "topic 2")
+    if found is None:
+        return
+    text, start = found
+    report.timeline_line = start
+    report.utc_note = bool(UTC_NOTE.search(text))
+    day: date | None = None
+    for offset, raw in enumerate(text.splitlines()[1:], start=1):
+        line = start + offset
+        stripped = raw.strip()
+        if not stripped or set(stripped) <= set("|-: "):
+            continue
+        content = re.sub(r"^(?:[-*+]|\d+[.)])\s+", "", stripped)
+        if content.startswith("|"):
+            cells = [c.strip() for c in content.strip("|").split("|")]
+            if cells and normalize(cells[0]) in (
+                "date",
+                "time",
+                "date and time",
+                "timestamp",
+                "date/time",
+                "time (utc)",
+                "date (utc)",
+                "date & time",
+                "date / time (utc)",
+                "date/time (utc)",
+                "time(utc)",
+                "datetime",
+            ):
+                report.utc_note = report.utc_note or "utc" in normalize(cells[0])
+                continue
+            content = " ".join(cells)
+        content = content.lstrip("*_ ")
+        heading_day = date_heading(content)
+        if heading_day is not None:
+            day = heading_day
+            continue
+        stamp = parse_stamp(content, day=day)
+        if stamp is None:
+            continue
+        if stamp.day is None and day is None:
+            continue
+        report.timeline.append(Entry(content, line, stamp))
+
+
+def looks_truncated(text: str) -> bool:
+    """A text that stops mid-sentence: no final newline and no closing punctuation."""
+    stripped = text.rstrip()
+    if not stripped or text.endswith("\n"):
+        return False
+    return stripped[-1] not in ".!?)]|*`>\"'\u201d:"

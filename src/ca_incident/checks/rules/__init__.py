@@ -1,0 +1,5 @@
+"""The rules, one module per family; importing this package registers them all."""
+
+from ca_incident.checks.rules import analysis, appendix, legacy, summary, template, timeline
+
+__all__ = ["analysis", "appendix", "legacy", "summary", "template", "timeline"]

@@ -1,0 +1,166 @@
+"""TL: timestamps with times and zones, in order, reaching back before discovery."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+from ca_incident.checks.registry import IRG, WITH_TIMELINE, Context, Hit, Severity, rule
+from ca_incident.checks.report import Report
+from ca_incident.checks.stamps import parse_stamp
+
+TIMELINE_SOURCE = f"{IRG}#incident-reports"
+
+
+@rule(
+    "TL001",
+    "timeline-entry-without-time",
+    Severity.WARNING,
+    WITH_TIMELINE,
+    "a timeline entry without a time of day",
+    what="Checks that every timeline entry has a time of day, to the minute.",
+    why="IRG 3.2: times SHOULD have at least minute-level granularity; a date alone cannot "
+    "show how fast the CA responded.",
+    example="- 2025-03-18: Certificate Problem Report received.",
+    fix="Add the time: - 2025-03-18 15:06 UTC: Certificate Problem Report received.",
+    requirement="REQ-TL-1",
+    source=TIMELINE_SOURCE,
+)
+def tl001(report: Report, context: Context) -> Iterator[Hit]:
+    for entry in report.timeline:
+        if entry.stamp is not None and entry.stamp.clock is None:
+            yield entry.line, 1, "no time of day"
+
+
+@rule(
+    "TL002",
+    "timeline-entry-without-zone",
+    Severity.ERROR,
+    WITH_TIMELINE,
+    "a timeline entry without an explicit zone (UTC, Z, ±hh:mm) and no section-wide UTC note",
+    what="Checks that every timed entry says UTC, Z or an offset, unless the section says all "
+    "times are UTC. Named zones (PT, CET, 'local time') are ambiguous and flagged.",
+    why="IRG 3.2: 'All times MUST be in UTC or UTC+local offset'; a named zone's offset "
+    "changes with daylight saving time.",
+    example="- 2025-03-18 09:06 PT: Report received.",
+    fix="Write UTC (2025-03-18 16:06 UTC) or an offset (2025-03-18 09:06 -07:00).",
+    requirement="REQ-TL-1",
+    source=TIMELINE_SOURCE,
+)
+def tl002(report: Report, context: Context) -> Iterator[Hit]:
+    for entry in report.timeline:
+        stamp = entry.stamp
+        if stamp is None or stamp.clock is None:
+            continue
+        if stamp.zone == "named":
+            yield entry.line, 1, "a named zone is ambiguous: write UTC or an offset such as +01:00"
+        elif stamp.zone is None and not report.utc_note:
+            yield entry.line, 1, "no zone, and no 'All times are UTC' note for the section"
+
+
+@rule(
+    "TL003",
+    "timeline-not-chronological",
+    Severity.WARNING,
+    WITH_TIMELINE,
+    "timeline not in chronological order",
+    what="Compares consecutive timed entries.",
+    why="A timeline out of order hides what happened when.",
+    example="An entry of 2025-03-18 10:00 UTC after one of 2025-03-19 09:00 UTC.",
+    fix="Sort the entries by time.",
+    requirement="REQ-TL-1",
+    source=TIMELINE_SOURCE,
+)
+def tl003(report: Report, context: Context) -> Iterator[Hit]:
+    previous: datetime | None = None
+    for entry in report.timeline:
+        moment = entry.stamp.moment if entry.stamp else None
+        if moment is None:
+            continue
+        if (
+            previous is not None
+            and (moment.tzinfo is None) == (previous.tzinfo is None)
+            and moment < previous
+        ):
+            yield entry.line, 1, f"earlier than the entry before it ({previous:%Y-%m-%d %H:%M})"
+        previous = moment
+
+
+_AWARE = re.compile(
+    r"became aware|received|reported|discovered|identified|detected|notified|noticed|found", re.I
+)
+
+
+@rule(
+    "TL004",
+    "timeline-starts-at-discovery",
+    Severity.WARNING,
+    WITH_TIMELINE,
+    "nothing before the CA became aware: when the problem began, or the change that caused it",
+    what="Checks that the timeline reaches back before the moment the CA became aware: the "
+    "change that introduced the problem, or when the non-compliance began.",
+    why="IRG 3.2: the timeline MUST include relevant events before the discovery "
+    "('something changed or was introduced').",
+    example="A timeline whose first entry is 'We received a report'.",
+    fix="Add the contributing changes and when the incident began.",
+    requirement="REQ-TL-2",
+    source=TIMELINE_SOURCE,
+)
+def tl004(report: Report, context: Context) -> Iterator[Hit]:
+    timed = [e for e in report.timeline if e.stamp and e.stamp.day]
+    if not timed or report.truncated:
+        return
+    identified = report.field("Non-compliance identified date")
+    stamp = parse_stamp(identified.value, window=80) if identified is not None else None
+    first = timed[0]
+    if stamp is not None and stamp.day is not None and first.stamp and first.stamp.day:
+        if first.stamp.day >= stamp.day:
+            yield first.line, 1, "the timeline starts at or after the identified date"
+        return
+    if _AWARE.search(first.text):
+        yield first.line, 1, "the timeline starts with the discovery"
+
+
+_STOP = re.compile(
+    r"\b(?:stop(?:ped|s)?|halt(?:ed)?|suspend(?:ed)?|paus(?:e|ed)|ceas(?:e|ed)|disabl(?:e|ed))\b",
+    re.I,
+)
+_RESUME = re.compile(
+    r"\b(?:resum(?:e|ed|ption)|re-?enabl(?:e|ed)|restart(?:ed)?|re-?start(?:ed)?)\b", re.I
+)
+
+
+@rule(
+    "TL005",
+    "issuance-stop-not-in-timeline",
+    Severity.WARNING,
+    frozenset({"irg-3.x-full"}),
+    "issuance said to be stopped, but no stop and resume events in the timeline",
+    what="When Impact answers Yes to 'was issuance stopped', looks for the stop and the "
+    "resumption in the timeline.",
+    why="IRG 3.2 lists 'the times at which issuance ceased and resumed' among the expected "
+    "timeline elements; a stop is a pledge that reviewers verify.",
+    example="Impact says 'Yes', the timeline never mentions issuance.",
+    fix="Add both moments, e.g. '2025-03-18 15:30 UTC: Issuance stopped.'",
+    requirement="REQ-TL-3, REQ-IMP-5",
+    source=TIMELINE_SOURCE,
+)
+def tl005(report: Report, context: Context) -> Iterator[Hit]:
+    found = report.field(
+        "Was issuance stopped in response to this incident, and why or why not",
+        "Was issuance stopped",
+    )
+    if found is None or not re.match(r"^\W*yes\b", found.value, re.I) or report.truncated:
+        return
+    texts = [e.text for e in report.timeline]
+    if not any(_STOP.search(t) for t in texts):
+        yield found.line, found.column, "issuance was stopped, but the timeline has no stop event"
+    if not any(_RESUME.search(t) for t in texts) and not re.search(
+        r"not (?:yet )?resumed|remains stopped", report.text, re.I
+    ):
+        yield (
+            found.line,
+            found.column,
+            "the timeline does not say when issuance resumed (or that it has not)",
+        )
