@@ -17,7 +17,6 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ca_incident.checks.stamps import UTC_NOTE, Stamp, date_heading, parse_stamp
-from ca_incident.report.spec import LEGACY_TOPICS
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -52,6 +51,8 @@ class Field:
     column: int
     section: str
     """The normalized heading the field sits under."""
+    plain: bool = False
+    """Written without bold: a weaker sign of the template than a bold label."""
 
     @property
     def norm(self) -> str:
@@ -122,6 +123,27 @@ def _inline_text(token: Token) -> str:
     return token.content
 
 
+_PLAIN_LABEL = re.compile(
+    r"^\s*(?P<label>[A-Za-z\u2019' \"()/-]{3,80}?)\s*:\s*(?P<after>.*)$", re.DOTALL
+)
+
+
+def _known_labels() -> frozenset[str]:
+    from ca_incident.report.spec import TEMPLATES
+
+    labels = {
+        normalize(item)
+        for spec in TEMPLATES.values()
+        for item in spec.outline
+        if item.startswith("**")
+    }
+    labels |= {"other", "what did not go well", "incident root causes", "root causes"}
+    return frozenset(label for label in labels if not label[:1].isdigit())
+
+
+KNOWN_LABELS = _known_labels()
+"""Labels of the IRG templates: matched even without bold or colon, as real reports write them."""
+
 _LABEL = re.compile(
     r"^\s*(?:\d+[.)]\s*)?\*\*(?P<label>[^*]{2,1200}?)\*\*\s*(?P<after>.*)$", re.DOTALL
 )
@@ -180,6 +202,7 @@ def parse(text: str, path: str = "-") -> Report:
                     or after.startswith(":")
                     or after == ""
                     or label[:1].isdigit()
+                    or normalize(label) in KNOWN_LABELS
                 ):
                     value = after.lstrip(":").strip()
                     text_line = report.lines[line - 1] if line - 1 < len(report.lines) else ""
@@ -189,6 +212,17 @@ def parse(text: str, path: str = "-") -> Report:
                     open_fields, owner_level = [found], token.level
                     index += 1
                     continue
+            plain = _PLAIN_LABEL.match(content)
+            if match is None and plain is not None and normalize(plain["label"]) in KNOWN_LABELS:
+                found = Field(
+                    plain["label"].strip(), plain["after"].strip(), line, 1, section, plain=True
+                )
+                text_line = report.lines[line - 1] if line - 1 < len(report.lines) else ""
+                found.column = max(text_line.find(plain["label"].strip()[:8]) + 1, 1)
+                report.fields.append(found)
+                open_fields, owner_level = [found], token.level
+                index += 1
+                continue
             # Past its list item, a field keeps text only while it has none: real reports
             # often put the value in a paragraph after "- **Label:**".
             if owner_level >= 0 and token.level < owner_level and any(f.value for f in open_fields):
@@ -231,9 +265,17 @@ def _table(tokens: list[Token], index: int, section: str) -> tuple[Table, int]:
     return Table(header, rows, row_lines, start, section), index + 1
 
 
+_TITLES = ("preliminary incident report", "full incident report", "report closure summary")
+
+
 def _spans(report: Report) -> None:
     headings = report.headings
     total = len(report.lines)
+    for number, line in enumerate(report.lines, start=1):
+        if line.strip():
+            if normalize(line) in _TITLES:
+                report.sections.setdefault(normalize(line), (number, total))
+            break
     for number, heading in enumerate(headings):
         end = total
         for later in headings[number + 1 :]:
@@ -241,14 +283,25 @@ def _spans(report: Report) -> None:
                 end = later.line - 1
                 break
         report.sections.setdefault(heading.norm, (heading.line, end))
-    # Legacy reports carry the seven topics as bold numbered questions, not headings.
-    topic_fields = [f for f in report.fields if legacy_topic(f.label) is not None]
-    for number, topic in enumerate(topic_fields):
-        end = topic_fields[number + 1].line - 1 if number + 1 < len(topic_fields) else total
-        report.sections.setdefault(f"topic {legacy_topic(topic.label)}", (topic.line, end))
+    # Legacy reports carry the seven topics as numbered questions: bold, headings, quoted
+    # ("> 1. How your CA first became aware ...") or a plain numbered list.
+    starts: dict[int, int] = {}
+    for number, line in enumerate(report.lines, start=1):
+        match = _TOPIC_LINE.match(line)
+        if match is None:
+            continue
+        topic = legacy_topic(line)
+        if topic is not None and topic == int(match["n"]) and topic not in starts:
+            starts[topic] = number
+    ordered = sorted((start, topic) for topic, start in starts.items())
+    for position, (start, topic) in enumerate(ordered):
+        end = ordered[position + 1][0] - 1 if position + 1 < len(ordered) else total
+        report.sections.setdefault(f"topic {topic}", (start, end))
 
 
-_TOPIC_KEYS = [normalize(t)[:40] for t in LEGACY_TOPICS]
+_TOPIC_LINE = re.compile(
+    r"^\s*(?:>\s*)*(?:#+\s*)?(?:[-*]\s+)?(?:\*\*|__)?\s*(?P<n>[1-7])\s*[.):]\s+\S"
+)
 _TOPIC_WORDS = [
     ("first became aware",),
     ("timeline of the actions",),
@@ -272,7 +325,11 @@ def legacy_topic(label: str) -> int | None:
 
 def detect_template(report: Report) -> str:
     heads = {h.norm for h in report.headings}
-    labels = {f.norm for f in report.fields}
+    labels = {f.norm for f in report.fields if not f.plain}
+    # A title on its own first line counts like a heading ("Preliminary incident report").
+    first = next((normalize(line) for line in report.lines if line.strip()), "")
+    if first in _TITLES:
+        heads.add(first)
     if any("full incident report" in h for h in heads):
         return "irg-3.x-full"
     if any("preliminary incident report" in h for h in heads):
@@ -281,7 +338,7 @@ def detect_template(report: Report) -> str:
         "closure summary" in h for h in heads
     ):
         return "irg-3.x-closure"
-    topics = {legacy_topic(f.label) for f in report.fields} - {None}
+    topics = {name for name in report.sections if name.startswith("topic ")}
     if len(topics) >= 2 or re.search(r"how your ca first became aware", report.text, re.IGNORECASE):
         return "mozilla-2023"
     if "ca owner ccadb unique id" in labels:

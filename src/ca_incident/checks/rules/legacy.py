@@ -9,6 +9,10 @@ from ca_incident.checks.registry import LEGACY, SEED, Context, Hit, Severity, ru
 from ca_incident.checks.report import Report
 from ca_incident.checks.stamps import DATE, TIME
 
+_MONTH_DAY = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.I
+)
+
 _TOPICS = {
     1: ("awareness", "how the CA first became aware, with the date and time"),
     2: ("timeline", "a date-and-time-stamped timeline"),
@@ -32,7 +36,9 @@ def _body(report: Report, topic: int) -> tuple[str, int] | None:
 
 def _complete(topic: int) -> Callable[[str, Report], bool]:
     checks: dict[int, Callable[[str, Report], bool]] = {
-        1: lambda body, r: bool(DATE.search(body)) and bool(TIME.search(body)),
+        1: lambda body, r: (
+            bool(DATE.search(body) or _MONTH_DAY.search(body)) and bool(TIME.search(body))
+        ),
         2: lambda body, r: any(e.stamp and e.stamp.clock for e in r.timeline),
         3: lambda body, r: bool(
             re.search(r"\b(?:yes|no|stopp|halt|suspend|ceas|not stop|continu)", body, re.I)
