@@ -2,7 +2,8 @@
 
 The fictional CA "Example Trust Services" has a root, an issuing CA, and twelve OV TLS
 certificates that carry an organizationalUnitName, which the TLS Baseline Requirements
-(section 7.1.2.7.4) prohibit: the misissuance of the TLS example incident.
+(section 7.1.2.7.4) prohibit: the misissuance of the TLS example incident. The issuing CA's
+CRL of 2026-10-19 lists all twelve as revoked.
 
 Keys are derived from fixed numbers and ECDSA signatures are deterministic (RFC 6979), so the
 output depends on nothing but this file. Never edit the certificates by hand: change this
@@ -199,6 +200,38 @@ def build_ou_certificates(
     return certificates
 
 
+# When each misissued certificate was revoked: all before the TLS BR 4.9.1.1 #12 deadline,
+# 5 days after the Certificate Problem Report of 2026-10-14 13:47 UTC.
+REVOKED_FROM = datetime(2026, 10, 15, 18, 0, tzinfo=UTC)
+REVOKED_LAST = datetime(2026, 10, 18, 21, 30, tzinfo=UTC)
+
+
+def build_crl(
+    issuing: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, revoked: list[x509.Certificate]
+) -> x509.CertificateRevocationList:
+    step = (REVOKED_LAST - REVOKED_FROM) / (len(revoked) - 1)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuing.subject)
+        .last_update(datetime(2026, 10, 19, 0, 0, tzinfo=UTC))
+        .next_update(datetime(2026, 10, 26, 0, 0, tzinfo=UTC))
+        .add_extension(x509.CRLNumber(2026101900), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+    )
+    for number, certificate in enumerate(revoked):
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(certificate.serial_number)
+            .revocation_date(REVOKED_FROM + step * number)
+            .add_extension(x509.CRLReason(x509.ReasonFlags.superseded), critical=False)
+            .build()
+        )
+        builder = builder.add_revoked_certificate(entry)
+    return builder.sign(ca_key, hashes.SHA256(), ecdsa_deterministic=True)
+
+
 def _pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
@@ -214,10 +247,16 @@ def write(root_dir: Path) -> list[Path]:
         written.append(ca_dir / name)
     certs_dir = root_dir / "tls-ou-misissuance" / "certs"
     certs_dir.mkdir(parents=True, exist_ok=True)
-    for certificate in build_ou_certificates(issuing, ca_key):
+    misissued = build_ou_certificates(issuing, ca_key)
+    for certificate in misissued:
         path = certs_dir / f"{certificate.serial_number:x}.pem"
         path.write_bytes(_pem(certificate))
         written.append(path)
+    crl_dir = root_dir / "tls-ou-misissuance" / "crl"
+    crl_dir.mkdir(parents=True, exist_ok=True)
+    crl_path = crl_dir / "ovtlsg2-2026-10-19.crl"
+    crl_path.write_bytes(build_crl(issuing, ca_key, misissued).public_bytes(serialization.Encoding.DER))
+    written.append(crl_path)
     return written
 
 

@@ -13,23 +13,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ca_incident.certs.appendix import CSV_LIMIT, appendix_rows, crtsh_lines, write_csv
+from ca_incident.certs.appendix import CSV_LIMIT, Revocation, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
+from ca_incident.certs.record import CertRecord
 from ca_incident.checks.registry import Finding
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import incident_path, load_incident
-from ca_incident.model import Incident, Stage
+from ca_incident.model import EventKind, Incident, Stage
 from ca_incident.report.render import (
     BUGZILLA_COMMENT_LIMIT,
     Attachment,
     ProblemFigures,
     ReportData,
+    TimelineRow,
     render,
     stage_template,
     template_for,
 )
 from ca_incident.report.spec import TemplateSpec
+from ca_incident.revocation.crl import CrlIndex, read_crls
+from ca_incident.revocation.deadlines import deadline
+from ca_incident.revocation.status import ProblemRevocation, assess
 from ca_incident.timeutil import utc_now
 
 REPORT_FILE = "report.md"
@@ -56,6 +61,10 @@ class Build:
     """What the checker found in the report and attachments this build wrote."""
     evidence: dict[str, Evidence] = field(default_factory=dict)
     """Per problem id: what its certificates showed."""
+    crl_index: CrlIndex | None = None
+    revocation: dict[str, ProblemRevocation] = field(default_factory=dict)
+    """Per problem id: where its certificates stand against the revocation deadline."""
+    revocation_columns: dict[str, Revocation] = field(default_factory=dict)
     jobs: int = 1
 
     def require_data(self) -> ReportData:
@@ -76,6 +85,30 @@ def load_step(build: Build) -> None:
     build.data = ReportData(build.incident, build.as_of)
 
 
+def crl_step(build: Build) -> None:
+    """Read the CRLs the incident names, verifying them with its issuer certificates."""
+    plan = build.require_data().incident.revocation
+    if plan is None or not plan.crls:
+        return
+    build.crl_index = read_crls(
+        [build.folder / p for p in plan.crls], [build.folder / p for p in plan.issuers]
+    )
+    for error in build.crl_index.errors:
+        build.warnings.append(f"CRL {error.source}: {error.error}")
+
+
+def _revoked_by(build: Build) -> Callable[[CertRecord], bool] | None:
+    index = build.crl_index
+    if index is None:
+        return None
+
+    def revoked(record: CertRecord) -> bool:
+        found = index.lookup(record.issuer, record.serial)
+        return found is not None and found.date <= build.as_of
+
+    return revoked
+
+
 def evidence_step(build: Build) -> None:
     """Count each problem's certificates; the report's figures come from them."""
     data = build.require_data()
@@ -83,7 +116,14 @@ def evidence_step(build: Build) -> None:
         if not problem.certificates:
             continue
         paths = [build.folder / p for p in problem.certificates]
-        evidence = collect(paths, problem.id, as_of=build.as_of, jobs=build.jobs, keep=True)
+        evidence = collect(
+            paths,
+            problem.id,
+            as_of=build.as_of,
+            jobs=build.jobs,
+            keep=True,
+            is_revoked=_revoked_by(build),
+        )
         build.evidence[problem.id] = evidence
         s = evidence.summary
         data.figures[problem.id] = ProblemFigures(
@@ -106,6 +146,50 @@ def evidence_step(build: Build) -> None:
             )
 
 
+def revocation_step(build: Build) -> None:
+    """Where each problem's certificates stand against the revocation deadline."""
+    data = build.require_data()
+    incident = data.incident
+    plan, index = incident.revocation, build.crl_index
+    if plan is None or index is None or not build.evidence:
+        return
+    clock = incident.revocation_clock
+    due = (
+        deadline(clock, plan.reason, smime=plan.smime, ca_certificate=plan.ca_certificates).due
+        if clock is not None
+        else None
+    )
+    for name, evidence in build.evidence.items():
+        figures, columns = assess(
+            name, evidence.certificates or [], index, due, build.as_of, plan.expected_completion
+        )
+        build.revocation[name] = figures
+        build.revocation_columns.update(columns)
+        if figures.not_covered:
+            build.warnings.append(
+                f"problem '{name}': {figures.not_covered} certificate(s) from issuers "
+                "no given CRL covers"
+            )
+    problems = list(build.revocation.values())
+    if any(p.anything_late for p in problems):
+        late = sum(p.revoked_late + p.not_revoked_overdue for p in problems)
+        build.warnings.append(
+            f"{late} certificate(s) revoked late or overdue: a separate revocation-delay report "
+            "is required (whiteboard [leaf-revocation-delay] or [ca-revocation-delay])"
+        )
+    if problems and all(p.complete for p in problems):
+        last = max((p.last_revoked for p in problems if p.last_revoked), default=None)
+        if last is not None:
+            data.extra_events.append(
+                TimelineRow(
+                    last,
+                    EventKind.REVOCATION_COMPLETED,
+                    "Revocation of the affected certificates completed (from the CRLs).",
+                    derived=True,
+                )
+            )
+
+
 def _report_type(validation_type: str) -> str:
     return validation_type if validation_type in ("DV", "OV", "IV", "EV") else "S/MIME"
 
@@ -125,6 +209,7 @@ def appendix_step(build: Build) -> None:
                 for record in evidence.certificates or []
             ),
             build.as_of,
+            revocation=build.revocation_columns,
         )
         build.add_file("appendix.csv", write_csv(rows))
         data.attachments.append(
@@ -195,7 +280,9 @@ def write_step(build: Build) -> None:
 
 PREPARE_STEPS: tuple[Step, ...] = (
     load_step,
+    crl_step,
     evidence_step,
+    revocation_step,
     missing_figures_step,
     appendix_step,
     render_step,

@@ -31,6 +31,8 @@ from ca_incident.checks.registry import TEMPLATES as TEMPLATE_NAMES
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import create_incident_folder, json_schema
 from ca_incident.report.spec import TEMPLATES
+from ca_incident.revocation.check import check_revocation
+from ca_incident.revocation.deadlines import deadline as revocation_deadline
 from ca_incident.timeutil import TimestampError, iso_z, parse_timestamp, report_time, utc_now
 
 EXIT_FINDINGS = 1
@@ -532,6 +534,147 @@ def explain(code: str) -> None:
     if found is None:
         raise CaIncidentError(f"no rule '{code}': 'ca-incident rules' lists them")
     click.echo(explain_rule(found), nl=False)
+
+
+@cli.command("deadline")
+@click.option(
+    "--aware", type=TIMESTAMP, required=True, help="When the CA became aware of the reason."
+)
+@click.option(
+    "--reason",
+    type=click.IntRange(1, 16),
+    required=True,
+    help="The 4.9.1.1 (or 4.9.1.2) reason number.",
+)
+@click.option("--smime", is_flag=True, help="Use the S/MIME Baseline Requirements' table.")
+@click.option(
+    "--ca-cert", is_flag=True, help="The certificate is a CA certificate (4.9.1.2, 7 days)."
+)
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+def deadline_command(
+    aware: datetime, reason: int, smime: bool, ca_cert: bool, as_json_flag: bool
+) -> None:
+    """When revocation must be complete: the BR window for the reason, from awareness.
+
+    \b
+    Example:
+        ca-incident deadline --aware 2026-10-14T13:47Z --reason 12
+        ca-incident deadline --aware 2026-10-14T13:47Z --reason 3 --smime --json
+    """
+    found = revocation_deadline(aware, reason, smime=smime, ca_certificate=ca_cert)
+    document = {
+        "deadline": iso_z(found.due),
+        "window_hours": found.reason.window_hours,
+        "reason": reason,
+        "crl_reason": found.reason.crl_reason,
+        "section": found.reason.section,
+        "text": found.reason.text,
+        "aware": iso_z(aware),
+    }
+    if as_json_flag:
+        click.echo(json.dumps(document, indent=2))
+        return
+    crl_reason = found.reason.crl_reason or "not named by the text"
+    _out().print(
+        f"{found.reason.section} #{reason} ({found.reason.text}): revoke within "
+        f"{found.reason.window_hours} hours, by [bold]{report_time(found.due)}[/] "
+        f"({iso_z(found.due)}); CRLReason {crl_reason}"
+    )
+
+
+@cli.command("revocation")
+@click.argument("paths", nargs=-1, required=True, metavar="DIR|PATH...")
+@click.option(
+    "--crl",
+    "crls",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A CRL file (DER or PEM); repeat for several.",
+)
+@click.option(
+    "--issuer",
+    "issuers",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="An issuer certificate to verify CRL signatures.",
+)
+@click.option("--aware", type=TIMESTAMP, help="When the revocation clock started.")
+@click.option(
+    "--reason", type=click.IntRange(1, 16), help="The 4.9.1.1 (or 4.9.1.2) reason number."
+)
+@click.option("--smime", is_flag=True, help="Use the S/MIME Baseline Requirements' table.")
+@click.option("--ca-cert", is_flag=True, help="The certificates are CA certificates (4.9.1.2).")
+@click.option("--as-of", type=TIMESTAMP, help="The moment to judge from (default: now).")
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+def revocation_command(
+    paths: tuple[str, ...],
+    crls: tuple[str, ...],
+    issuers: tuple[str, ...],
+    aware: datetime | None,
+    reason: int | None,
+    smime: bool,
+    ca_cert: bool,
+    as_of: datetime | None,
+    as_json_flag: bool,
+) -> None:
+    """Check revocation of the affected certificates against CRLs and the BR deadline.
+
+    DIR is an incident folder: its problems' certificates, and its revocation section's
+    reason, clock, CRLs and issuers (options override them). PATHs are certificates, read
+    as one problem. Per problem: revoked on time, revoked late (median and maximum), not
+    revoked and overdue, not revoked and still in time, expired unrevoked; the IRG progress
+    numbers as a paragraph to paste; and a warning when a revocation-delay report is due.
+
+    \b
+    Example:
+        ca-incident revocation examples/tls-ou-misissuance
+        ca-incident revocation certs/ --crl ca.crl --issuer ca.pem \\
+            --aware 2026-10-14T13:47Z --reason 12
+    """
+    moment = as_of or utc_now()
+    result = check_revocation(
+        list(paths),
+        crls=list(crls),
+        issuers=list(issuers),
+        aware=aware,
+        reason=reason,
+        smime=smime,
+        ca_certificate=ca_cert,
+        as_of=moment,
+    )
+    if as_json_flag:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        console = _out()
+        if result.due is not None:
+            console.print(f"[bold]deadline[/] {report_time(result.due)}")
+        for p in result.problems:
+            late = ""
+            if p.revoked_late:
+                late = f" (median {p.late_median_hours:,.1f} h, max {p.late_max_hours:,.1f} h)"
+            parts = [
+                f"{p.count:,} certificates",
+                f"revoked on time {p.revoked_on_time:,}",
+                f"revoked late {p.revoked_late:,}{late}",
+                f"not revoked, overdue {p.not_revoked_overdue:,}",
+                f"not revoked, in time {p.not_revoked_in_time:,}",
+                f"expired unrevoked {p.expired_unrevoked:,}",
+            ]
+            if p.not_covered:
+                parts.append(f"no CRL for the issuer {p.not_covered:,}")
+            console.print(f"[bold]{p.name}[/]: " + "; ".join(parts))
+        console.print()
+        console.print(result.paragraph)
+        for error in result.crl_errors:
+            _err().print(f"[yellow]warning:[/] CRL {error.source}: {error.error}", highlight=False)
+        if result.delay_report_required:
+            _err().print(
+                "[bold yellow]warning:[/] certificates were revoked late or are overdue: a "
+                "separate revocation-delay report is required (MRSP 6.1.3; IRG 3.2 Analysis)",
+                highlight=False,
+            )
+    if result.delay_report_required:
+        sys.exit(EXIT_FINDINGS)
 
 
 def main() -> None:

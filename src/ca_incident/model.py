@@ -397,6 +397,26 @@ class Closure(_Model):
     """Ongoing commitments beyond the action items."""
 
 
+class Revocation(_Model):
+    """The revocation clock: why the certificates must be revoked, and since when."""
+
+    reason: int = Field(ge=1, le=16)
+    """The reason number of BR section 4.9.1.1 (4.9.1.2 with ``ca_certificates``), e.g. 12 for
+    'not issued in accordance with these Requirements'."""
+    smime: bool = False
+    """True for S/MIME certificates: the S/MIME Baseline Requirements' table applies."""
+    ca_certificates: bool = False
+    """True when the affected certificates are CA certificates (section 4.9.1.2, 7 days)."""
+    clock_started: Timestamp | None = None
+    """When the CA became aware of the reason; defaults to ``awareness.at``."""
+    expected_completion: Timestamp | None = None
+    """When revocation is expected to be complete, if it is not yet."""
+    crls: list[Text] = Field(default_factory=list)
+    """CRL files (DER or PEM), relative to the incident folder."""
+    issuers: list[Text] = Field(default_factory=list)
+    """Issuer certificates whose keys verify the CRLs' signatures."""
+
+
 class Posted(_Model):
     """When each earlier report was posted to Bugzilla."""
 
@@ -447,6 +467,8 @@ class Incident(_Model):
     """IRG 3.2 Lessons Learned."""
     action_items: list[ActionItem] = Field(default_factory=list)
     """IRG 3.2 Action Items."""
+    revocation: Revocation | None = None
+    """The revocation clock, and the CRLs that show what was revoked."""
     closure: Closure | None = None
     """IRG 3.2 Report Closure Summary (required from the Closure report on)."""
     appendix_notes: Text | None = None
@@ -456,6 +478,12 @@ class Incident(_Model):
     def bugzilla_summary(self) -> str:
         """The bug's summary line: ``CA Owner: title``."""
         return f"{self.ca_owner}: {self.title}"
+
+    @property
+    def revocation_clock(self) -> datetime | None:
+        if self.revocation is None:
+            return None
+        return self.revocation.clock_started or self.awareness.at
 
     @property
     def certificate_problems(self) -> list[Problem]:
@@ -642,6 +670,16 @@ def _agreement_issues(incident: Incident) -> list[Issue]:
             stated_there = f"{events[0].at:%Y-%m-%dT%H:%MZ}"
             issues.append(
                 (loc, f"disagrees with the timeline's '{kind.value}' event ({stated_there})")
+            )
+    revocation = incident.revocation
+    if revocation is not None:
+        top = 9 if revocation.ca_certificates else (15 if revocation.smime else 16)
+        if revocation.reason > top:
+            issues.append(
+                (
+                    ("revocation", "reason"),
+                    f"{revocation.reason} is not a reason of that table: expected 1 to {top}",
+                )
             )
     for index, item in enumerate(incident.action_items):
         if item.status is ActionStatus.COMPLETE and item.completed is None:

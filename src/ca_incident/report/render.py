@@ -85,6 +85,8 @@ class ReportData:
     as_of: datetime
     figures: dict[str, ProblemFigures] = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
+    extra_events: list[TimelineRow] = field(default_factory=list)
+    """Events the build found (e.g. revocation completed, from the CRLs)."""
 
     def __post_init__(self) -> None:
         for problem in self.incident.problems:
@@ -154,6 +156,7 @@ class ReportData:
         for kind, moment, text in derived:
             if moment is not None and kind not in kinds:
                 rows.append(TimelineRow(moment, kind, text, derived=True))
+        rows += [row for row in self.extra_events if row.kind not in kinds]
         return sorted(rows, key=lambda row: row.at)
 
     @property

@@ -1,0 +1,170 @@
+"""CRLs: read them (DER or PEM, several at once, partitioned), index revoked serials per
+issuer once, and answer for each affected certificate whether, when and why it was revoked.
+
+The index is a dict from serial to the entry's position, built in one pass: cryptography's
+``get_revoked_certificate_by_serial_number`` scans the whole list on every call, which a
+million lookups cannot afford. The entry itself (date, reason) is read only for certificates
+that are found.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.x509.oid import CRLEntryExtensionOID
+
+from ca_incident.errors import CaIncidentError
+
+_PEM = re.compile(rb"-----BEGIN X509 CRL-----(.*?)-----END X509 CRL-----", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class CrlError:
+    source: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Revoked:
+    date: datetime
+    reason: str
+    """The CRLReason name; ``unspecified`` when the entry has no reasonCode."""
+
+
+@dataclass
+class CrlIndex:
+    crls: list[x509.CertificateRevocationList] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    by_issuer: dict[str, dict[int, int]] = field(default_factory=dict)
+    """Issuer (RFC 4514) -> serial -> (CRL number << 32 | entry position)."""
+    errors: list[CrlError] = field(default_factory=list)
+    entries: int = 0
+
+    @property
+    def issuers(self) -> list[str]:
+        return sorted(self.by_issuer)
+
+    def lookup(self, issuer: str | None, serial_hex: str | None) -> Revoked | None:
+        if issuer is None or serial_hex is None:
+            return None
+        serials = self.by_issuer.get(issuer)
+        if serials is None:
+            return None
+        try:
+            packed = serials.get(int(serial_hex, 16))
+        except ValueError:
+            return None
+        if packed is None:
+            return None
+        entry = self.crls[packed >> 32][packed & 0xFFFFFFFF]
+        return Revoked(entry.revocation_date_utc, _reason(entry))
+
+    def covers(self, issuer: str | None) -> bool:
+        return issuer is not None and issuer in self.by_issuer
+
+
+def _reason(entry: x509.RevokedCertificate) -> str:
+    try:
+        extension = entry.extensions.get_extension_for_oid(CRLEntryExtensionOID.CRL_REASON)
+    except x509.ExtensionNotFound:
+        return "unspecified"
+    except Exception:
+        return "unreadable"
+    value = extension.value
+    return value.reason.value if isinstance(value, x509.CRLReason) else "unspecified"
+
+
+def _load(path: Path) -> list[tuple[str, x509.CertificateRevocationList]]:
+    data = path.read_bytes()
+    source = str(path)
+    blocks = _PEM.findall(data)
+    if blocks:
+        return [
+            (
+                f"{source}#{n}" if len(blocks) > 1 else source,
+                x509.load_der_x509_crl(binascii.a2b_base64(b)),
+            )
+            for n, b in enumerate(blocks)
+        ]
+    if b"-----BEGIN CERTIFICATE-----" in data:
+        raise ValueError("it holds a certificate, not a CRL")
+    return [(source, x509.load_der_x509_crl(data))]
+
+
+def _issuer_keys(paths: Sequence[str | Path]) -> dict[str, list[x509.Certificate]]:
+    keys: dict[str, list[x509.Certificate]] = {}
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+            certificates = (
+                x509.load_pem_x509_certificates(data)
+                if b"-----BEGIN" in data
+                else [x509.load_der_x509_certificate(data)]
+            )
+        except (OSError, ValueError) as exc:
+            raise CaIncidentError(f"{path}: not a readable issuer certificate ({exc})") from None
+        for certificate in certificates:
+            keys.setdefault(certificate.subject.rfc4514_string(), []).append(certificate)
+    return keys
+
+
+def read_crls(paths: Iterable[str | Path], issuers: Sequence[str | Path] = ()) -> CrlIndex:
+    """Index every CRL in ``paths``. A CRL that cannot be read, or whose signature does not
+    verify against a given issuer certificate, is an error naming its file; the others are
+    still used."""
+    index = CrlIndex()
+    keys = _issuer_keys(issuers)
+    for path in paths:
+        target = Path(path)
+        if not target.exists():
+            raise CaIncidentError(f"{path}: no such CRL file")
+        try:
+            loaded = _load(target)
+        except (ValueError, binascii.Error) as exc:
+            index.errors.append(CrlError(str(path), f"not a readable CRL: {exc}"))
+            continue
+        for source, crl in loaded:
+            try:
+                issuer = crl.issuer.rfc4514_string()
+            except ValueError as exc:
+                index.errors.append(CrlError(source, f"unreadable issuer: {exc}"))
+                continue
+            if issuer in keys and not any(_verifies(crl, c) for c in keys[issuer]):
+                index.errors.append(
+                    CrlError(
+                        source,
+                        f"signature does not verify with the certificate of {issuer}; not used",
+                    )
+                )
+                continue
+            try:
+                _add(index, source, issuer, crl)
+            except ValueError as exc:
+                index.errors.append(CrlError(source, f"malformed entries: {exc}"))
+    return index
+
+
+def _verifies(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    try:
+        return crl.is_signature_valid(issuer.public_key())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _add(index: CrlIndex, source: str, issuer: str, crl: x509.CertificateRevocationList) -> None:
+    number = len(index.crls)
+    serials = index.by_issuer.setdefault(issuer, {})
+    base = number << 32
+    added = {}
+    for position, entry in enumerate(crl):
+        added[entry.serial_number] = base | position
+    serials.update(added)
+    index.crls.append(crl)
+    index.sources.append(source)
+    index.entries += len(added)
