@@ -35,6 +35,9 @@ EXTRA_EXAMPLES: dict[str, str] = {
     "problems.counts.last_not_before": "2026-05-14T17:03Z",
     "problems.counts.types": "[DV, OV]",
     "action_items.status_changed": "2026-11-12T09:00Z",
+    "revocation.smime": "false",
+    "revocation.ca_certificates": "false",
+    "revocation.expected_completion": "2026-10-20T18:00Z",
 }
 
 INCIDENT_INTRO = """\
