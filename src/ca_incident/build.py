@@ -35,7 +35,7 @@ from ca_incident.report.spec import TemplateSpec
 from ca_incident.revocation.crl import CrlIndex, read_crls
 from ca_incident.revocation.deadlines import deadline
 from ca_incident.revocation.status import ProblemRevocation, assess
-from ca_incident.timeutil import utc_now
+from ca_incident.timeutil import report_time, utc_now
 
 REPORT_FILE = "report.md"
 
@@ -252,6 +252,15 @@ def render_step(build: Build) -> None:
     build.add_file(REPORT_FILE, build.report)
 
 
+def clocks_step(build: Build) -> None:
+    """Overdue reporting clocks become warnings: a slip is an incident of its own."""
+    from ca_incident.clocks import clocks
+
+    for clock in clocks(build.require_data().incident, build.as_of):
+        if clock.overdue:
+            build.warnings.append(f"overdue since {report_time(clock.due)}: {clock.what}")
+
+
 def check_step(build: Build) -> None:
     """Check the report and attachments as a reviewer's ca-incident check would."""
     from ca_incident.checks.engine import check_text
@@ -288,7 +297,7 @@ PREPARE_STEPS: tuple[Step, ...] = (
     render_step,
 )
 """Everything but checking and writing: what ``render`` runs."""
-DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, check_step, write_step)
+DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, clocks_step, check_step, write_step)
 
 
 def build_incident(

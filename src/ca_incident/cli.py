@@ -28,8 +28,9 @@ from ca_incident.checks.output import as_json, as_sarif, as_text, rule_json
 from ca_incident.checks.output import explain as explain_rule
 from ca_incident.checks.registry import RULES, Context, Severity
 from ca_incident.checks.registry import TEMPLATES as TEMPLATE_NAMES
+from ca_incident.clocks import clocks, ics, incident_folders
 from ca_incident.errors import CaIncidentError
-from ca_incident.incident_file import create_incident_folder, json_schema
+from ca_incident.incident_file import create_incident_folder, json_schema, load_incident
 from ca_incident.report.spec import TEMPLATES
 from ca_incident.revocation.check import check_revocation
 from ca_incident.revocation.deadlines import deadline as revocation_deadline
@@ -674,6 +675,75 @@ def revocation_command(
                 highlight=False,
             )
     if result.delay_report_required:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("status")
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--as-of", type=TIMESTAMP, help="The moment to judge from (default: now).")
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--ics",
+    "ics_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the deadlines as an iCalendar file.",
+)
+def status_command(
+    folders: tuple[Path, ...], as_of: datetime | None, as_json_flag: bool, ics_file: Path | None
+) -> None:
+    """List every open incident's next deadlines and everything overdue.
+
+    FOLDERS are incident folders, or folders searched for them (default: the current one).
+    The clocks: first report (72 hours after awareness), Full report (14 days after the first
+    disclosure), the whiteboard's Next update or else 7 days after the last update, 3 days
+    after an action item's status changed, the revocation deadline, and action items due.
+    Exit 1 when anything is overdue, so it can run from cron or CI.
+
+    \b
+    Example:
+        ca-incident status incidents/
+        ca-incident status examples --as-of 2026-11-27T12:00Z --ics deadlines.ics
+    """
+    moment = as_of or utc_now()
+    found = incident_folders(list(folders) or [Path.cwd()])
+    if not found:
+        raise CaIncidentError("no incident folder (with incident.yaml) found")
+    entries = []
+    for folder in found:
+        incident = load_incident(folder)
+        entries.append((incident, folder, clocks(incident, moment)))
+    if ics_file is not None:
+        ics_file.write_bytes(ics(entries, moment))
+        _err().print(f"wrote {ics_file}")
+    overdue = any(c.overdue for _, _, found_clocks in entries for c in found_clocks)
+    if as_json_flag:
+        document = {
+            "as_of": iso_z(moment),
+            "incidents": [
+                {
+                    "path": str(folder),
+                    "title": incident.bugzilla_summary,
+                    "deadlines": [
+                        {"what": c.what, "due": iso_z(c.due), "overdue": c.overdue}
+                        for c in found_clocks
+                    ],
+                }
+                for incident, folder, found_clocks in entries
+            ],
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        console = _out()
+        for incident, folder, found_clocks in entries:
+            console.print(
+                f"[bold]{incident.bugzilla_summary}[/] ({folder}, {incident.stage.value})"
+            )
+            if not found_clocks:
+                console.print("  no open deadlines")
+            for c in found_clocks:
+                mark = "[bold red]OVERDUE[/]" if c.overdue else "due    "
+                console.print(f"  {mark} {report_time(c.due)}  {c.what}")
+    if overdue:
         sys.exit(EXIT_FINDINGS)
 
 
