@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 
-BENCHMARKS: dict[str, str] = {"certs": "certs_summarize", "check": "check_corpus"}
+BENCHMARKS: dict[str, str] = {
+    "certs": "certs_summarize",
+    "check": "check_corpus",
+    "revocation": "revocation_crl",
+}
 """Benchmark name -> module in this package exposing ``main() -> int``."""
 
 

@@ -159,9 +159,16 @@ def revocation_step(build: Build) -> None:
         if clock is not None
         else None
     )
+    total = sum(e.summary.count + e.summary.precertificates_only for e in build.evidence.values())
     for name, evidence in build.evidence.items():
         figures, columns = assess(
-            name, evidence.certificates or [], index, due, build.as_of, plan.expected_completion
+            name,
+            evidence.certificates or [],
+            index,
+            due,
+            build.as_of,
+            plan.expected_completion,
+            with_reasons=total < CSV_LIMIT,
         )
         build.revocation[name] = figures
         build.revocation_columns.update(columns)

@@ -97,7 +97,13 @@ def check_revocation(
     for name, group in groups:
         evidence = collect([str(p) for p in group], name, as_of=as_of, keep=True)
         figures, _ = assess(
-            name, evidence.certificates or [], index, due, as_of, expected_completion
+            name,
+            evidence.certificates or [],
+            index,
+            due,
+            as_of,
+            expected_completion,
+            with_columns=False,
         )
         result.problems.append(figures)
     result.paragraph = progress_paragraph(result.problems, due, as_of, expected_completion)

@@ -1,10 +1,10 @@
 """CRLs: read them (DER or PEM, several at once, partitioned), index revoked serials per
 issuer once, and answer for each affected certificate whether, when and why it was revoked.
 
-The index is a dict from serial to the entry's position, built in one pass: cryptography's
+The index is a dict from serial to revocation date, built in one pass: cryptography's
 ``get_revoked_certificate_by_serial_number`` scans the whole list on every call, which a
-million lookups cannot afford. The entry itself (date, reason) is read only for certificates
-that are found.
+million lookups cannot afford. Reasons are read only where they are shown (the appendix
+CSV), through a second map built on first use.
 """
 
 from __future__ import annotations
@@ -33,37 +33,57 @@ class CrlError:
 @dataclass(frozen=True)
 class Revoked:
     date: datetime
-    reason: str
-    """The CRLReason name; ``unspecified`` when the entry has no reasonCode."""
+    reason: str | None = None
+    """The CRLReason name (``unspecified`` when the entry has none); None when not read."""
 
 
 @dataclass
 class CrlIndex:
     crls: list[x509.CertificateRevocationList] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    by_issuer: dict[str, dict[int, int]] = field(default_factory=dict)
-    """Issuer (RFC 4514) -> serial -> (CRL number << 32 | entry position)."""
+    by_issuer: dict[str, dict[int, datetime]] = field(default_factory=dict)
+    """Issuer (RFC 4514) -> serial -> revocation date: all that classifying needs."""
+    crls_of: dict[str, list[int]] = field(default_factory=dict)
+    """Issuer -> the CRLs (partitions) that list its certificates."""
     errors: list[CrlError] = field(default_factory=list)
     entries: int = 0
+    _positions: dict[str, dict[int, int]] = field(default_factory=dict, repr=False)
 
     @property
     def issuers(self) -> list[str]:
         return sorted(self.by_issuer)
 
-    def lookup(self, issuer: str | None, serial_hex: str | None) -> Revoked | None:
+    def lookup(
+        self, issuer: str | None, serial_hex: str | None, *, with_reason: bool = False
+    ) -> Revoked | None:
         if issuer is None or serial_hex is None:
             return None
         serials = self.by_issuer.get(issuer)
         if serials is None:
             return None
         try:
-            packed = serials.get(int(serial_hex, 16))
+            number = int(serial_hex, 16)
         except ValueError:
             return None
-        if packed is None:
+        when = serials.get(number)
+        if when is None:
             return None
-        entry = self.crls[packed >> 32][packed & 0xFFFFFFFF]
-        return Revoked(entry.revocation_date_utc, _reason(entry))
+        return Revoked(when, self.reason(issuer, number) if with_reason else None)
+
+    def reason(self, issuer: str, serial: int) -> str:
+        """The entry's CRLReason. The map from serial to entry is built on first use: most
+        work (counting, classifying) needs only dates."""
+        positions = self._positions.get(issuer)
+        if positions is None:
+            positions = {}
+            for number in self.crls_of.get(issuer, []):
+                base = number << 32
+                positions.update(
+                    (e.serial_number, base | i) for i, e in enumerate(self.crls[number])
+                )
+            self._positions[issuer] = positions
+        packed = positions[serial]
+        return _reason(self.crls[packed >> 32][packed & 0xFFFFFFFF])
 
     def covers(self, issuer: str | None) -> bool:
         return issuer is not None and issuer in self.by_issuer
@@ -158,13 +178,10 @@ def _verifies(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> 
 
 
 def _add(index: CrlIndex, source: str, issuer: str, crl: x509.CertificateRevocationList) -> None:
-    number = len(index.crls)
     serials = index.by_issuer.setdefault(issuer, {})
-    base = number << 32
-    added = {}
-    for position, entry in enumerate(crl):
-        added[entry.serial_number] = base | position
-    serials.update(added)
+    before = len(serials)
+    serials.update((entry.serial_number, entry.revocation_date_utc) for entry in crl)
+    index.crls_of.setdefault(issuer, []).append(len(index.crls))
     index.crls.append(crl)
     index.sources.append(source)
-    index.entries += len(added)
+    index.entries += len(serials) - before
