@@ -255,7 +255,8 @@ def write(root_dir: Path) -> list[Path]:
     crl_dir = root_dir / "tls-ou-misissuance" / "crl"
     crl_dir.mkdir(parents=True, exist_ok=True)
     crl_path = crl_dir / "ovtlsg2-2026-10-19.crl"
-    crl_path.write_bytes(build_crl(issuing, ca_key, misissued).public_bytes(serialization.Encoding.DER))
+    crl = build_crl(issuing, ca_key, misissued)
+    crl_path.write_bytes(crl.public_bytes(serialization.Encoding.DER))
     written.append(crl_path)
     return written
 
