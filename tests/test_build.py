@@ -62,9 +62,11 @@ def test_example_certificates_are_generated_deterministically(tmp_path: Path) ->
         check=True,
         capture_output=True,
     )
-    generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.pem"))
-    committed = sorted(p.relative_to(EXAMPLES) for p in EXAMPLES.rglob("*.pem"))
-    assert generated == committed and len(generated) == 14
+    generated = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    committed = sorted(
+        p.relative_to(EXAMPLES) for p in EXAMPLES.rglob("*") if p.suffix in (".pem", ".crl")
+    )
+    assert generated == committed and len(generated) == 15
     for relative in generated:
         assert (tmp_path / relative).read_bytes() == (EXAMPLES / relative).read_bytes(), relative
 
