@@ -43,20 +43,20 @@ ISSUED = [
     "2026-10-14T14:02:17",
 ]
 SUBSCRIBERS = [
-    ("Northwind Traders Ltd", "London", "GB", "shop.northwind.example"),
-    ("Contoso Pharmaceuticals GmbH", "Berlin", "DE", "portal.contoso.example"),
-    ("Fabrikam Logistics BV", "Rotterdam", "NL", "track.fabrikam.example"),
-    ("Tailspin Airways SA", "Lyon", "FR", "booking.tailspin.example"),
-    ("Wide World Importers Oy", "Helsinki", "FI", "b2b.wideworld.example"),
-    ("Adventure Works AB", "Stockholm", "SE", "www.adventure-works.example"),
-    ("Litware Software SL", "Madrid", "ES", "api.litware.example"),
-    ("Proseware Systems SpA", "Milano", "IT", "secure.proseware.example"),
-    ("Woodgrove Savings Bank AG", "Zurich", "CH", "online.woodgrove.example"),
-    ("Coho Winery Lda", "Porto", "PT", "store.cohowinery.example"),
-    ("Lucerne Publishing NV", "Gent", "BE", "media.lucerne.example"),
-    ("Trey Research ApS", "Aarhus", "DK", "lab.treyresearch.example"),
+    ("Northwind Traders Ltd", "London", "GB", "shop.northwind.example.com"),
+    ("Contoso Pharmaceuticals GmbH", "Berlin", "DE", "portal.contoso.example.com"),
+    ("Fabrikam Logistics BV", "Rotterdam", "NL", "track.fabrikam.example.com"),
+    ("Tailspin Airways SA", "Lyon", "FR", "booking.tailspin.example.com"),
+    ("Wide World Importers Oy", "Helsinki", "FI", "b2b.wideworld.example.com"),
+    ("Adventure Works AB", "Stockholm", "SE", "www.adventure-works.example.com"),
+    ("Litware Software SL", "Madrid", "ES", "api.litware.example.com"),
+    ("Proseware Systems SpA", "Milano", "IT", "secure.proseware.example.com"),
+    ("Woodgrove Savings Bank AG", "Zurich", "CH", "online.woodgrove.example.com"),
+    ("Coho Winery Lda", "Porto", "PT", "store.cohowinery.example.com"),
+    ("Lucerne Publishing NV", "Gent", "BE", "media.lucerne.example.com"),
+    ("Trey Research ApS", "Aarhus", "DK", "lab.treyresearch.example.com"),
 ]
-SUBSCRIBER_VALIDITY = timedelta(days=199)
+SUBSCRIBER_VALIDITY = timedelta(days=198)
 
 
 def _key(seed: int) -> ec.EllipticCurvePrivateKey:
@@ -170,7 +170,7 @@ def build_ou_certificates(
                         x509.AccessDescription(
                             x509.AuthorityInformationAccessOID.CA_ISSUERS,
                             x509.UniformResourceIdentifier(
-                                "http://ca.example-trust.example/ovtlsg2.cer"
+                                "http://ca.example-trust.example.com/ovtlsg2.cer"
                             ),
                         )
                     ]
@@ -183,7 +183,7 @@ def build_ou_certificates(
                         x509.DistributionPoint(
                             [
                                 x509.UniformResourceIdentifier(
-                                    "http://crl.example-trust.example/ovtlsg2.crl"
+                                    "http://crl.example-trust.example.com/ovtlsg2.crl"
                                 )
                             ],
                             None,

@@ -250,8 +250,8 @@ def test_counts_beside_certificates_are_refused(tmp_path: Path) -> None:
         (folder / "incident.yaml")
         .read_text()
         .replace(
-            "    certificates: [certs]\n",
-            "    certificates: [certs]\n    counts: {count: 11, remaining_valid: 0}\n",
+            "    certificate_kind: tls\n",
+            "    certificate_kind: tls\n    counts: {count: 11, remaining_valid: 0}\n",
         )
     )
     (folder / "incident.yaml").write_text(text)

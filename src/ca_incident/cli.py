@@ -15,7 +15,15 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from ca_incident import __version__
@@ -31,6 +39,9 @@ from ca_incident.checks.registry import TEMPLATES as TEMPLATE_NAMES
 from ca_incident.clocks import clocks, ics, incident_folders
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import create_incident_folder, json_schema, load_incident
+from ca_incident.lint import PROFILES as LINT_PROFILES
+from ca_incident.lint import SEVERITIES as LINT_SEVERITIES
+from ca_incident.lint import estimate_certificates, lint_json, lint_paths
 from ca_incident.report.spec import TEMPLATES
 from ca_incident.revocation.check import check_revocation
 from ca_incident.revocation.deadlines import deadline as revocation_deadline
@@ -82,7 +93,7 @@ class Group(click.Group):
 
 
 def _err() -> Console:
-    return Console(stderr=True)
+    return Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 def _out() -> Console:
@@ -744,6 +755,112 @@ def status_command(
                 mark = "[bold red]OVERDUE[/]" if c.overdue else "due    "
                 console.print(f"  {mark} {report_time(c.due)}  {c.what}")
     if overdue:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("lint")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option(
+    "--profile",
+    type=click.Choice(list(LINT_PROFILES)),
+    default="auto",
+    show_default=True,
+    help="auto: TLS BR or S/MIME BR by the certificate's policy OIDs and EKU, else RFC 5280.",
+)
+@click.option(
+    "--severity",
+    type=click.Choice(list(LINT_SEVERITIES)),
+    default="warning",
+    show_default=True,
+    help="Report findings of this severity and above.",
+)
+@click.option(
+    "--select", multiple=True, metavar="CODE", help="Only finding codes starting with this."
+)
+@JOBS
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write, per finding code, a PEM file of its certificates, and findings.csv.",
+)
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+def lint_command(
+    paths: tuple[str, ...],
+    profile: str,
+    severity: str,
+    select: tuple[str, ...],
+    jobs: int,
+    out: Path | None,
+    as_json_flag: bool,
+) -> None:
+    """Find affected certificates with pkilint: one problem per finding code.
+
+    Each worker keeps one pkilint validator per certificate type, so thousands of
+    certificates lint as fast as pkilint allows. --out DIR writes DIR/<code>.pem for each
+    finding code (a file an incident's problem can point to), DIR/findings.csv, and
+    DIR/undecodable.pem for what pkilint could not decode. Ctrl-C stops cleanly and keeps
+    what was written. Exit 1 when an error-severity finding is reported.
+
+    \b
+    Example:
+        ca-incident lint examples/tls-ou-misissuance/certs --out lint/
+        ca-incident lint issued/ --jobs 2 --severity error --json
+    """
+    console = _err()
+    if console.is_terminal:
+        total = estimate_certificates(paths)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("linting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("lint", total=total, rate="")
+            started = time.monotonic()
+
+            def update(done: int) -> None:
+                rate = done / max(time.monotonic() - started, 1e-9)
+                bar.update(task, completed=done, rate=f"{rate:,.0f}/s")
+
+            result, written = lint_paths(
+                paths,
+                profile=profile,
+                severity=severity,
+                select=select,
+                jobs=jobs,
+                out=out,
+                progress=update,
+            )
+    else:
+        result, written = lint_paths(
+            paths, profile=profile, severity=severity, select=select, jobs=jobs, out=out
+        )
+    if as_json_flag:
+        click.echo(json.dumps(lint_json(result), indent=2))
+    else:
+        output = _out()
+        linted, undecodable = result.certificates_linted, len(result.undecodable)
+        output.print(f"linted {linted:,} certificates; undecodable {undecodable:,}")
+        for p in sorted(result.problems.values(), key=lambda p: (-p.count, p.code)):
+            first = report_time(p.first_not_before) if p.first_not_before else "?"
+            last = report_time(p.last_not_before) if p.last_not_before else "?"
+            output.print(
+                f"  {p.severity.lower():<8}{p.count:>8,}  {p.code}  (notBefore {first} to {last})"
+            )
+        for u in result.undecodable:
+            output.print(f"  undecodable {u.source}#{u.index}: {u.error}")
+    for path in written:
+        console.print(f"wrote {path}")
+    if result.interrupted:
+        console.print(
+            "[yellow]interrupted:[/] the results above cover what was linted before Ctrl-C"
+        )
+        sys.exit(130)
+    if any(p.severity in ("FATAL", "ERROR") for p in result.problems.values()):
         sys.exit(EXIT_FINDINGS)
 
 

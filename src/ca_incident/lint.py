@@ -1,0 +1,461 @@
+"""Find the affected certificates: lint with pkilint, many certificates, in parallel.
+
+pkilint's own CLI builds a validator for every certificate (about 7 a second). Here each worker
+builds one validator container per certificate type, the first time it meets that type, and
+reuses it: the speed of pkilint itself. Types come from pkilint: the TLS certificate type from
+``serverauth.determine_certificate_type``; for S/MIME the validation level and generation from
+the policy OIDs, else pkilint's guess. Findings are filtered the way pkilint's CLI filters
+them. A certificate pkilint cannot decode is reported in its own group, never dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ca_incident.certs import tasks
+from ca_incident.certs.read import STDIN
+from ca_incident.certs.record import read_certificate
+
+PROFILES = ("auto", "tls", "smime", "etsi", "pkix")
+SEVERITIES = ("error", "warning", "notice")
+UNDECODABLE = "undecodable"
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    code: str
+    severity: str
+    """pkilint's severity name: FATAL, ERROR, WARNING, NOTICE or INFO."""
+    message: str
+    node_path: str
+    validator: str
+
+
+@dataclass(frozen=True)
+class Linted:
+    """One certificate's outcome, as a worker sends it back."""
+
+    source: str
+    index: int
+    sha256: str | None
+    not_before: datetime | None
+    certificate_type: str
+    findings: tuple[LintFinding, ...]
+    pem: str | None = None
+    """Kept only when the certificate has findings to write to --out."""
+    error: str | None = None
+    """Why pkilint could not decode it (or why it is not a certificate)."""
+
+
+class Linter:
+    """pkilint with one validator container per certificate type, built on first use."""
+
+    def __init__(self, profile: str = "auto") -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}")
+        self.profile = profile
+        self._containers: dict[tuple[str, Any], tuple[Any, list[Any]]] = {}
+
+    def _container(self, key: tuple[str, Any]) -> tuple[Any, list[Any]]:
+        found = self._containers.get(key)
+        if found is None:
+            found = self._containers[key] = _build_container(*key)
+        return found
+
+    def lint(
+        self,
+        der: bytes,
+        name: str = "certificate",
+        kind: str = "unknown",
+        certificate_type: tuple[str, Any] | None = None,
+    ) -> tuple[str, list[LintFinding]]:
+        """The certificate's type and findings; raises when pkilint cannot decode it.
+
+        ``certificate_type`` forces the type, as ``("tls", CertificateType)`` or
+        ``("smime", (ValidationLevel, Generation))``, instead of detecting it.
+        """
+        from pkilint import finding_filter, loader
+
+        document = loader.load_der_certificate(der, name)
+        document.decode()
+        if certificate_type is not None:
+            key, label = certificate_type, f"{certificate_type[0]}:{certificate_type[1]}"
+        else:
+            profile = self.profile
+            if profile == "auto":
+                profile = {"tls": "tls", "smime": "smime"}.get(kind, "pkix")
+            key, label = _type_key(profile, document)
+        container, filters = self._container(key)
+        results = container.validate(document.root)
+        if filters:
+            results, _ = finding_filter.filter_results(filters, results)
+        findings = [
+            LintFinding(
+                description.finding.code,
+                description.finding.severity.name,
+                description.message or "",
+                result.node.path,
+                str(result.validator),
+            )
+            for result in results
+            for description in result.finding_descriptions
+        ]
+        return label, findings
+
+
+def _type_key(profile: str, document: Any) -> tuple[tuple[str, Any], str]:
+    if profile == "tls":
+        from pkilint.cabf import serverauth
+
+        certificate_type = serverauth.determine_certificate_type(document)
+        return ("tls", certificate_type), f"tls:{certificate_type.to_option_str}"
+    if profile == "smime":
+        from pkilint.cabf import smime
+
+        level_generation = smime.determine_validation_level_and_generation(document)
+        if level_generation is None:
+            level_generation = smime.guess_validation_level_and_generation(document)
+        level, generation = level_generation
+        return ("smime", (level, generation)), f"smime:{level}-{generation}".lower()
+    if profile == "etsi":
+        from pkilint import etsi
+
+        certificate_type = etsi.determine_certificate_type(document)
+        return ("etsi", certificate_type), f"etsi:{certificate_type.to_option_str}"
+    return ("pkix", None), "pkix"
+
+
+def _build_container(profile: str, certificate_type: Any) -> tuple[Any, list[Any]]:
+    from pkilint.pkix import certificate
+
+    if profile == "tls":
+        from pkilint.cabf import serverauth
+
+        container = certificate.create_pkix_certificate_validator_container(
+            serverauth.create_decoding_validators(),
+            serverauth.create_validators(certificate_type),
+        )
+        return container, list(serverauth.create_serverauth_finding_filters(certificate_type))
+    if profile == "smime":
+        from pkilint.cabf import smime
+
+        level, generation = certificate_type
+        container = certificate.create_pkix_certificate_validator_container(
+            smime.create_decoding_validators(),
+            smime.create_subscriber_validators(level, generation),
+        )
+        return container, []
+    if profile == "etsi":
+        from pkilint import etsi
+
+        container = certificate.create_pkix_certificate_validator_container(
+            etsi.create_decoding_validators(certificate_type),
+            etsi.create_validators(certificate_type),
+        )
+        return container, list(etsi.create_etsi_finding_filters(certificate_type))
+    from pkilint.pkix import extension, name
+
+    container = certificate.create_pkix_certificate_validator_container(
+        certificate.create_decoding_validators(
+            name.ATTRIBUTE_TYPE_MAPPINGS, extension.EXTENSION_MAPPINGS
+        ),
+        [
+            certificate.create_issuer_validator_container([]),
+            certificate.create_validity_validator_container(),
+            certificate.create_subject_validator_container([]),
+            certificate.create_extensions_validator_container([]),
+            certificate.create_spki_validator_container([]),
+        ],
+    )
+    return container, []
+
+
+_LINTERS: dict[str, Linter] = {}
+
+
+def _linter(profile: str) -> Linter:
+    """This process's linter for the profile: built once, reused for every task."""
+    found = _LINTERS.get(profile)
+    if found is None:
+        found = _LINTERS[profile] = Linter(profile)
+    return found
+
+
+def _pem(der: bytes) -> str:
+    import base64
+
+    body = base64.encodebytes(der).decode()
+    return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
+
+
+def lint_task(task: tasks.Task, profile: str) -> tuple[list[Linted], int]:
+    """Read and lint one task where it runs; positions are the task's own."""
+    items, newlines = tasks.run(task)
+    linter = _linter(profile)
+    out: list[Linted] = []
+    for item in items:
+        if item.der is None:
+            reason = item.message or (
+                "a fingerprint only: nothing to lint" if item.sha256 else "unreadable"
+            )
+            out.append(
+                Linted(item.source, item.index, item.sha256, None, UNDECODABLE, (), error=reason)
+            )
+            continue
+        sha = hashlib.sha256(item.der).hexdigest()
+        record = read_certificate(item.der, item.source, item.index)
+        try:
+            label, findings = linter.lint(item.der, Path(item.source).name, record.kind)
+        except Exception as exc:  # pkilint's decoder raises many kinds; each is a finding here
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            out.append(
+                Linted(
+                    item.source,
+                    item.index,
+                    sha,
+                    record.not_before,
+                    UNDECODABLE,
+                    (),
+                    _pem(item.der),
+                    message,
+                )
+            )
+            continue
+        out.append(
+            Linted(
+                item.source,
+                item.index,
+                sha,
+                record.not_before,
+                label,
+                tuple(findings),
+                _pem(item.der) if findings else None,
+            )
+        )
+    return out, newlines
+
+
+SEVERITY_RANK = {"FATAL": 0, "ERROR": 1, "WARNING": 2, "NOTICE": 3, "INFO": 4}
+
+
+@dataclass
+class LintProblem:
+    """The certificates sharing one finding code: one candidate problem of an incident."""
+
+    code: str
+    severity: str
+    count: int = 0
+    first_not_before: datetime | None = None
+    last_not_before: datetime | None = None
+    message: str = ""
+
+    def add(self, not_before: datetime | None) -> None:
+        self.count += 1
+        if not_before is not None:
+            if self.first_not_before is None or not_before < self.first_not_before:
+                self.first_not_before = not_before
+            if self.last_not_before is None or not_before > self.last_not_before:
+                self.last_not_before = not_before
+
+
+@dataclass
+class LintResult:
+    certificates_linted: int = 0
+    undecodable: list[Linted] = field(default_factory=list)
+    problems: dict[str, LintProblem] = field(default_factory=dict)
+    types: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+def wanted(finding: LintFinding, severity: str, select: Sequence[str]) -> bool:
+    if SEVERITY_RANK.get(finding.severity, 9) > SEVERITY_RANK[severity.upper()]:
+        return False
+    return not select or any(finding.code.startswith(prefix) for prefix in select)
+
+
+class Output:
+    """What --out writes, as results arrive, so an interrupted run keeps what it found."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self._findings = (folder / "findings.csv").open("w", newline="", encoding="utf-8")
+        self._csv = csv.writer(self._findings, lineterminator="\n")
+        self._csv.writerow(["sha256", "code", "severity", "message", "node_path"])
+        self._files: dict[str, io.TextIOWrapper] = {}
+
+    def _file(self, name: str) -> io.TextIOWrapper:
+        handle = self._files.get(name)
+        if handle is None:
+            handle = self._files[name] = (self.folder / name).open("w", encoding="utf-8")
+        return handle
+
+    def write(self, linted: Linted, findings: list[LintFinding]) -> None:
+        for finding in findings:
+            self._csv.writerow(
+                [linted.sha256, finding.code, finding.severity, finding.message, finding.node_path]
+            )
+        for code in sorted({f.code for f in findings}):
+            self._file(f"{code}.pem").write(linted.pem or "")
+
+    def undecodable(self, linted: Linted) -> None:
+        if linted.pem:
+            self._file(f"{UNDECODABLE}.pem").write(linted.pem)
+        elif linted.sha256:
+            self._file(f"{UNDECODABLE}.txt").write(f"{linted.sha256}\n")
+
+    def close(self) -> list[Path]:
+        self._findings.close()
+        for handle in self._files.values():
+            handle.close()
+        return [self.folder / "findings.csv", *(self.folder / n for n in sorted(self._files))]
+
+
+def lint_paths(
+    paths: Sequence[str | Path],
+    *,
+    profile: str = "auto",
+    severity: str = "warning",
+    select: Sequence[str] = (),
+    jobs: int = 1,
+    out: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[LintResult, list[Path]]:
+    """Lint every certificate; group findings by code. Ctrl-C stops cleanly: what was linted
+    is counted and written, and ``interrupted`` says so."""
+    result = LintResult()
+    writer = Output(out) if out is not None else None
+    done = 0
+    try:
+        for linted in _outcomes(paths, profile, jobs):
+            done += 1
+            if progress is not None:
+                progress(done)
+            if linted.error is not None:
+                result.undecodable.append(linted)
+                if writer is not None:
+                    writer.undecodable(linted)
+                continue
+            result.certificates_linted += 1
+            result.types[linted.certificate_type] = result.types.get(linted.certificate_type, 0) + 1
+            findings = [f for f in linted.findings if wanted(f, severity, select)]
+            for code in {f.code for f in findings}:
+                first = next(f for f in findings if f.code == code)
+                problem = result.problems.setdefault(
+                    code, LintProblem(code, first.severity, message=first.message)
+                )
+                problem.add(linted.not_before)
+            if writer is not None and findings:
+                writer.write(linted, findings)
+    except KeyboardInterrupt:
+        result.interrupted = True
+    written = writer.close() if writer is not None else []
+    return result, written
+
+
+def _outcomes(paths: Sequence[str | Path], profile: str, jobs: int) -> Iterator[Linted]:
+    planned = tasks.plan(paths)
+    position = tasks.FilePosition()
+    if jobs <= 1:
+        pairs: Iterator[tuple[tasks.Task, tuple[list[Linted], int]]] = (
+            (task, lint_task(task, profile)) for task in planned
+        )
+    else:
+        pairs = _in_workers(planned, profile, jobs)
+    for task, (linted, newlines) in pairs:
+        if task.first_of_file:
+            position = tasks.FilePosition()
+        for outcome in linted:
+            position.found += 1
+            yield (
+                outcome
+                if not position.index
+                else Linted(
+                    outcome.source,
+                    outcome.index + position.index,
+                    outcome.sha256,
+                    outcome.not_before,
+                    outcome.certificate_type,
+                    outcome.findings,
+                    outcome.pem,
+                    outcome.error,
+                )
+            )
+        nothing = tasks.nothing_in(task, position)
+        if nothing is not None:
+            yield Linted(nothing.source, 0, None, None, UNDECODABLE, (), error=nothing.message)
+        position.index += len(linted)
+        position.line += newlines
+
+
+def _in_workers(
+    planned: Iterator[tasks.Task], profile: str, jobs: int
+) -> Iterator[tuple[tasks.Task, tuple[list[Linted], int]]]:
+    pending: list[tuple[tasks.Task, Future[tuple[list[Linted], int]]]] = []
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
+        for task in planned:
+            pending.append((task, pool.submit(lint_task, task, profile)))
+            while len(pending) > 2 * jobs:
+                done, future = pending.pop(0)
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()
+    finally:
+        # On Ctrl-C: drop queued work, let running tasks end, keep what was written.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def lint_json(result: LintResult) -> dict[str, Any]:
+    from ca_incident.timeutil import iso_z
+
+    def moment(value: datetime | None) -> str | None:
+        return iso_z(value) if value is not None else None
+
+    return {
+        "certificates_linted": result.certificates_linted,
+        "undecodable": len(result.undecodable),
+        "problems": [
+            {
+                "code": p.code,
+                "severity": p.severity.lower(),
+                "count": p.count,
+                "first_not_before": moment(p.first_not_before),
+                "last_not_before": moment(p.last_not_before),
+                "message": p.message,
+            }
+            for p in sorted(result.problems.values(), key=lambda p: (-p.count, p.code))
+        ],
+        "undecodable_certificates": [
+            {"source": u.source, "index": u.index, "sha256": u.sha256, "error": u.error}
+            for u in result.undecodable
+        ],
+        "types": dict(sorted(result.types.items())),
+        "interrupted": result.interrupted,
+        "as_of": moment(datetime.now(UTC)),
+    }
+
+
+def estimate_certificates(paths: Sequence[str | Path]) -> int | None:
+    """A quick count for the progress bar's ETA: PEM blocks and lines, without parsing."""
+    total = 0
+    for task in tasks.plan([p for p in paths if str(p) != STDIN]):
+        if task.end is not None and task.start != 0:
+            continue
+        try:
+            head = Path(task.path).read_bytes()
+        except OSError:
+            return None
+        if head[:2] == b"\x1f\x8b":
+            return None
+        blocks = head.count(b"-----BEGIN CERTIFICATE")
+        total += blocks or (1 if head[:1] == b"\x30" else head.count(b"\n"))
+    return total or None
