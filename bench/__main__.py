@@ -8,6 +8,7 @@ BENCHMARKS: dict[str, str] = {
     "certs": "certs_summarize",
     "check": "check_corpus",
     "revocation": "revocation_crl",
+    "lint": "lint_throughput",
 }
 """Benchmark name -> module in this package exposing ``main() -> int``."""
 

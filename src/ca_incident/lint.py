@@ -361,8 +361,12 @@ def lint_paths(
     return result, written
 
 
+LINT_RANGE = 128 << 10
+"""Bytes of a bundle per lint task: about a hundred certificates, half a second of pkilint."""
+
+
 def _outcomes(paths: Sequence[str | Path], profile: str, jobs: int) -> Iterator[Linted]:
-    planned = tasks.plan(paths)
+    planned = tasks.plan(paths, LINT_RANGE)
     position = tasks.FilePosition()
     if jobs <= 1:
         pairs: Iterator[tuple[tasks.Task, tuple[list[Linted], int]]] = (

@@ -46,38 +46,41 @@ class Task:
     last_of_file: bool = True
 
 
-def plan(paths: Sequence[str | Path]) -> Iterator[Task]:
+def plan(paths: Sequence[str | Path], range_bytes: int | None = None) -> Iterator[Task]:
+    """Tasks for every input; a large text file is cut into ranges of about ``range_bytes``
+    (default :data:`RANGE`): smaller for slow work such as linting, so workers stay even."""
+    size = range_bytes or RANGE
     for path in paths:
         if str(path) == STDIN:
-            yield from _file_tasks(spool_stdin(), STDIN, named=True)
+            yield from _file_tasks(spool_stdin(), STDIN, True, size)
             continue
         path = Path(path)
         if path.is_dir():
             for file in sorted(
                 p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
             ):
-                yield from _file_tasks(file, str(file), named=False)
+                yield from _file_tasks(file, str(file), False, size)
         elif path.exists():
-            yield from _file_tasks(path, str(path), named=True)
+            yield from _file_tasks(path, str(path), True, size)
         else:
             raise CaIncidentError(f"{path}: no such file or folder")
 
 
-def _file_tasks(file: Path, source: str, named: bool) -> Iterator[Task]:
+def _file_tasks(file: Path, source: str, named: bool, range_bytes: int) -> Iterator[Task]:
     try:
         size = file.stat().st_size
-        if size <= RANGE:
+        if size <= range_bytes:
             yield Task(source, str(file), named=named)
             return
         with file.open("rb") as stream:
-            head = stream.read(_WINDOW)
+            head = stream.read(min(_WINDOW, range_bytes))
             if head[:2] == _GZIP_MAGIC or looks_like_der(head):
                 yield Task(source, str(file), named=named)
                 return
             pem_mode = b"-----BEGIN " in head
             marker = b"\n-----BEGIN " if pem_mode else b"\n"
             boundaries = [0]
-            position = RANGE
+            position = range_bytes
             while position < size:
                 stream.seek(position)
                 window = stream.read(_WINDOW)
@@ -88,7 +91,7 @@ def _file_tasks(file: Path, source: str, named: bool) -> Iterator[Task]:
                     position += len(window)
                     continue
                 boundaries.append(position + found + 1)
-                position = boundaries[-1] + RANGE
+                position = boundaries[-1] + range_bytes
     except OSError as exc:
         raise CaIncidentError(f"{source}: cannot read: {exc.strerror or exc}") from None
     ends = [*boundaries[1:], size]

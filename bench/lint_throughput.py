@@ -1,0 +1,82 @@
+"""``ca-incident lint`` against a single-process loop over pkilint with cached validators.
+
+Prints, measured in the same run: the loop's throughput; ``lint --jobs 1`` as a ratio to it
+(target at least 0.9: the per-worker cost of reading, pairing of types and grouping); and
+``lint --jobs 2`` as a ratio to it (target at least 1.7).
+
+    python -m bench lint            (BENCH_LINT=2000 BENCH_REPEAT=3)
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.corpus import certificates, write_pem_bundle
+from ca_incident.lint import lint_paths
+
+
+def pkilint_loop(ders: list[bytes]) -> int:
+    """What a careful script does: one validator per certificate type, reused."""
+    from pkilint import finding_filter, loader
+    from pkilint.cabf import serverauth
+    from pkilint.pkix import certificate
+
+    containers: dict[object, tuple[object, list[object]]] = {}
+    findings = 0
+    for der in ders:
+        document = loader.load_der_certificate(der, "c")
+        document.decode()
+        certificate_type = serverauth.determine_certificate_type(document)
+        if certificate_type not in containers:
+            containers[certificate_type] = (
+                certificate.create_pkix_certificate_validator_container(
+                    serverauth.create_decoding_validators(),
+                    serverauth.create_validators(certificate_type),
+                ),
+                serverauth.create_serverauth_finding_filters(certificate_type),
+            )
+        container, filters = containers[certificate_type]
+        results = container.validate(document.root)  # type: ignore[attr-defined]
+        results, _ = finding_filter.filter_results(filters, results)
+        findings += sum(len(r.finding_descriptions) for r in results)
+    return findings
+
+
+def main() -> int:
+    size = int(os.environ.get("BENCH_LINT", "2000"))
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    with tempfile.TemporaryDirectory(prefix="ca-incident-bench-") as folder:
+        bundle = Path(folder) / "corpus.pem"
+        write_pem_bundle(bundle, size, seed=3)
+        ders = certificates(size, seed=3 * 1_000_003)
+
+        def ours(jobs: int) -> None:
+            result, _ = lint_paths([bundle], profile="tls", jobs=jobs)
+            assert result.certificates_linted == size, result
+
+        loop, single, double = [], [], []
+        for _ in range(repeat):
+            for runs, action in (
+                (loop, lambda: pkilint_loop(ders)),
+                (single, lambda: ours(1)),
+                (double, lambda: ours(2)),
+            ):
+                started = time.perf_counter()
+                action()
+                runs.append(size / (time.perf_counter() - started))
+        b, s, d = (statistics.median(x) for x in (loop, single, double))
+        print(f"pkilint loop, cached validators   {b:>7,.0f} certificates/s (median of {repeat})")
+        print(f"ca-incident lint --jobs 1         {s:>7,.0f} certificates/s")
+        print(f"ca-incident lint --jobs 2         {d:>7,.0f} certificates/s")
+        print(f"ratio --jobs 1 / loop                  {s / b:.2f}  (target >= 0.90)")
+        print(f"ratio --jobs 2 / loop                  {d / b:.2f}  (target >= 1.70)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
