@@ -135,3 +135,47 @@ def test_lint_cli_json() -> None:
 def test_lint_cli_bad_path() -> None:
     result = CliRunner().invoke(cli, ["lint", "/nonexistent"])
     assert result.exit_code == 2 and "no such file or folder" in result.stderr
+
+
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path) -> None:
+    """A real process, a real SIGINT: the partial results stay on disk."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bench.corpus import write_pem_bundle
+
+    bundle = tmp_path / "many.pem"
+    write_pem_bundle(bundle, 4000, seed=11)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ca_incident",
+            "lint",
+            str(bundle),
+            "--out",
+            str(out),
+            "--severity",
+            "notice",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        findings = out / "findings.csv"
+        if findings.exists() and findings.stat().st_size > 2000:
+            break
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    rows = (out / "findings.csv").read_text().splitlines()
+    assert rows[0] == "sha256,code,severity,message,node_path" and len(rows) > 1
+    linted = int(stdout.split("linted ")[1].split(" ")[0].replace(",", ""))
+    assert 0 < linted < 4000
