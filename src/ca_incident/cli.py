@@ -9,6 +9,8 @@ import json
 import re
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -243,29 +245,35 @@ def certs() -> None:
     """
 
 
-def _collect(
-    paths: tuple[str, ...], problem: str, as_of: datetime | None, jobs: int, keep: bool
-) -> Evidence:
+@contextmanager
+def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar with rate (and ETA when the total is known) on a terminal; nothing in
+    a pipe."""
     console = _err()
-    moment = as_of or utc_now()
     if not console.is_terminal:
-        return collect(list(paths), problem, as_of=moment, jobs=jobs, keep=keep)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("reading certificates"),
-        TextColumn("{task.completed:,}"),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[rate]}"),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("read", total=None, rate="")
+        yield None
+        return
+    if total:
+        counting = [BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
+    else:
+        counting = [TextColumn("{task.completed:,}"), TimeElapsedColumn()]
+    columns = [SpinnerColumn(), TextColumn(label), *counting, TextColumn("{task.fields[rate]}")]
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total, rate="")
         started = time.monotonic()
 
         def update(done: int) -> None:
             rate = done / max(time.monotonic() - started, 1e-9)
-            progress.update(task, completed=done, rate=f"{rate:,.0f}/s")
+            bar.update(task, completed=done, rate=f"{rate:,.0f}/s")
 
+        yield update
+
+
+def _collect(
+    paths: tuple[str, ...], problem: str, as_of: datetime | None, jobs: int, keep: bool
+) -> Evidence:
+    moment = as_of or utc_now()
+    with _progress("reading certificates") as update:
         return collect(list(paths), problem, as_of=moment, jobs=jobs, keep=keep, progress=update)
 
 
@@ -807,37 +815,16 @@ def lint_command(
         ca-incident lint issued/ --jobs 2 --severity error --json
     """
     console = _err()
-    if console.is_terminal:
-        total = estimate_certificates(paths)
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("linting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("lint", total=total, rate="")
-            started = time.monotonic()
-
-            def update(done: int) -> None:
-                rate = done / max(time.monotonic() - started, 1e-9)
-                bar.update(task, completed=done, rate=f"{rate:,.0f}/s")
-
-            result, written = lint_paths(
-                paths,
-                profile=profile,
-                severity=severity,
-                select=select,
-                jobs=jobs,
-                out=out,
-                progress=update,
-            )
-    else:
+    total = estimate_certificates(paths) if console.is_terminal else None
+    with _progress("linting", total) as update:
         result, written = lint_paths(
-            paths, profile=profile, severity=severity, select=select, jobs=jobs, out=out
+            paths,
+            profile=profile,
+            severity=severity,
+            select=select,
+            jobs=jobs,
+            out=out,
+            progress=update,
         )
     if as_json_flag:
         click.echo(json.dumps(lint_json(result), indent=2))

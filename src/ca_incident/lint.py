@@ -14,9 +14,9 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -366,15 +366,11 @@ LINT_RANGE = 128 << 10
 
 
 def _outcomes(paths: Sequence[str | Path], profile: str, jobs: int) -> Iterator[Linted]:
-    planned = tasks.plan(paths, LINT_RANGE)
     position = tasks.FilePosition()
-    if jobs <= 1:
-        pairs: Iterator[tuple[tasks.Task, tuple[list[Linted], int]]] = (
-            (task, lint_task(task, profile)) for task in planned
-        )
-    else:
-        pairs = _in_workers(planned, profile, jobs)
-    for task, (linted, newlines) in pairs:
+    work = partial(lint_task, profile=profile)
+    for task, (linted, newlines) in tasks.run_tasks(
+        tasks.plan(paths, LINT_RANGE), work, work, jobs
+    ):
         if task.first_of_file:
             position = tasks.FilePosition()
         for outcome in linted:
@@ -398,24 +394,6 @@ def _outcomes(paths: Sequence[str | Path], profile: str, jobs: int) -> Iterator[
             yield Linted(nothing.source, 0, None, None, UNDECODABLE, (), error=nothing.message)
         position.index += len(linted)
         position.line += newlines
-
-
-def _in_workers(
-    planned: Iterator[tasks.Task], profile: str, jobs: int
-) -> Iterator[tuple[tasks.Task, tuple[list[Linted], int]]]:
-    pending: list[tuple[tasks.Task, Future[tuple[list[Linted], int]]]] = []
-    pool = ProcessPoolExecutor(max_workers=jobs)
-    try:
-        for task in planned:
-            pending.append((task, pool.submit(lint_task, task, profile)))
-            while len(pending) > 2 * jobs:
-                done, future = pending.pop(0)
-                yield done, future.result()
-        for done, future in pending:
-            yield done, future.result()
-    finally:
-        # On Ctrl-C: drop queued work, let running tasks end, keep what was written.
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def lint_json(result: LintResult) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -155,26 +155,13 @@ def stream_records(
     processes read and parse whole; with one job they run here, streaming.
     """
     sink = errors if errors is not None else []
-    planned = tasks.plan(paths)
-    if jobs <= 1:
-        yield from _merge(((task, _task_results(task, keep)) for task in planned), sink)
-        return
-    yield from _merge(_in_workers(planned, jobs, keep), sink)
-
-
-def _in_workers(
-    planned: Iterator[tasks.Task], jobs: int, keep: bool
-) -> Iterator[tuple[tasks.Task, tuple[Iterable[Result], int]]]:
-    """Task outcomes in input order, at most two tasks per worker in flight."""
-    pending: list[tuple[tasks.Task, Future[tuple[list[Result], int]]]] = []
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for task in planned:
-            pending.append((task, pool.submit(_run_task, task, keep)))
-            while len(pending) > 2 * jobs:
-                done, future = pending.pop(0)
-                yield done, future.result()
-        for done, future in pending:
-            yield done, future.result()
+    outcomes: Iterator[tuple[tasks.Task, tuple[Iterable[Result], int]]] = tasks.run_tasks(
+        tasks.plan(paths),
+        partial(_task_results, keep=keep),
+        partial(_run_task, keep=keep),
+        jobs,
+    )
+    yield from _merge(outcomes, sink)
 
 
 def _merge(

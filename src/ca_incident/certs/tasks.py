@@ -8,9 +8,11 @@ positions (certificate index, line) into positions in its file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ca_incident.certs.read import (
     _GZIP_MAGIC,
@@ -145,3 +147,34 @@ def nothing_in(task: Task, at: FilePosition) -> Item | None:
     if task.named:
         raise NothingCertificateLike(f"{task.source}: {NOTHING} ({why})")
     return Item(task.source, 0, error=f"{NOTHING} ({why})")
+
+
+T = TypeVar("T")
+
+
+def run_tasks(
+    planned: Iterable[Task],
+    here: Callable[[Task], T],
+    in_worker: Callable[[Task], T],
+    jobs: int,
+) -> Iterator[tuple[Task, T]]:
+    """Each task with its outcome, in input order: ``here`` in this process with one job,
+    else ``in_worker`` (picklable) in ``jobs`` processes, at most two tasks per worker in
+    flight so memory stays flat. On an interrupt, queued work is dropped and running tasks
+    end; what was already yielded stands."""
+    if jobs <= 1:
+        for task in planned:
+            yield task, here(task)
+        return
+    pending: list[tuple[Task, Future[T]]] = []
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    try:
+        for task in planned:
+            pending.append((task, pool.submit(in_worker, task)))
+            while len(pending) > 2 * jobs:
+                done, future = pending.pop(0)
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -272,12 +272,19 @@ def ai002(report: Report, context: Context) -> Iterator[Hit]:
     source=RCA_SOURCE,
 )
 def ai003(report: Report, context: Context) -> Iterator[Hit]:
+    yield from _not_one_of(
+        report, "kind", ("prevent", "mitigate", "detect"), "Prevent, Mitigate or Detect"
+    )
+
+
+def _not_one_of(report: Report, column: str, allowed: tuple[str, ...], shown: str) -> Iterator[Hit]:
+    """Rows whose cell in ``column`` is none of ``allowed``."""
     table = action_table(report)
     if table is None:
         return
-    for line, cell in _cells(table, "kind"):
-        if normalize(cell) not in ("prevent", "mitigate", "detect"):
-            yield line, 1, f"kind {cell.strip()[:20]!r} is not Prevent, Mitigate or Detect"
+    for line, cell in _cells(table, column):
+        if normalize(cell) not in allowed:
+            yield line, 1, f"{column} {cell.strip()[:20]!r} is not {shown}"
 
 
 STATUSES = ("ongoing", "complete", "delayed", "canceled")
@@ -297,16 +304,7 @@ STATUSES = ("ongoing", "complete", "delayed", "canceled")
     source=RCA_SOURCE,
 )
 def ai004(report: Report, context: Context) -> Iterator[Hit]:
-    table = action_table(report)
-    if table is None:
-        return
-    for line, cell in _cells(table, "status"):
-        if normalize(cell) not in STATUSES:
-            yield (
-                line,
-                1,
-                f"status {cell.strip()[:20]!r} is not Ongoing, Complete, Delayed or Canceled",
-            )
+    yield from _not_one_of(report, "status", STATUSES, "Ongoing, Complete, Delayed or Canceled")
 
 
 @rule(
