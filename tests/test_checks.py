@@ -82,11 +82,6 @@ def test_every_rule_is_tested_both_ways() -> None:
     passed: set[str] = set()
     inputs = [(case.name, case.read_text(), *_context(case)) for case in INPUTS]
     inputs += [(p.name, p.read_text(), context, None) for p, context in _golden_reports()]
-    inputs += [
-        (p.name, p.read_text(), Context(AS_OF, AS_OF), None)
-        for p in EXAMPLES.glob("*/out/*")
-        if p.suffix in (".csv", ".txt")
-    ]
     inputs.append(("long.md", _long_report(), Context(AS_OF, AS_OF), None))
     for name, text, context, truncated in inputs:
         kind = kind_of(name, text)
