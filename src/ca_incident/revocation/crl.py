@@ -103,18 +103,21 @@ def _reason(entry: x509.RevokedCertificate) -> str:
 def _load(path: Path) -> list[tuple[str, x509.CertificateRevocationList]]:
     data = path.read_bytes()
     source = str(path)
+    if data[:1] == b"\x30":
+        # DER: do not scan megabytes of it for PEM markers.
+        return [(source, x509.load_der_x509_crl(data))]
     blocks = _PEM.findall(data)
     if blocks:
         return [
             (
                 f"{source}#{n}" if len(blocks) > 1 else source,
-                x509.load_der_x509_crl(binascii.a2b_base64(b)),
+                x509.load_der_x509_crl(binascii.a2b_base64(block)),
             )
-            for n, b in enumerate(blocks)
+            for n, block in enumerate(blocks)
         ]
     if b"-----BEGIN CERTIFICATE-----" in data:
         raise ValueError("it holds a certificate, not a CRL")
-    return [(source, x509.load_der_x509_crl(data))]
+    raise ValueError("no DER CRL and no PEM 'X509 CRL' block")
 
 
 def _issuer_keys(paths: Sequence[str | Path]) -> dict[str, list[x509.Certificate]]:
