@@ -224,7 +224,9 @@ def build_crl(
         entry = (
             x509.RevokedCertificateBuilder()
             .serial_number(certificate.serial_number)
-            .revocation_date(REVOKED_FROM + step * number)
+            .revocation_date(
+                REVOKED_LAST if number == len(revoked) - 1 else REVOKED_FROM + step * number
+            )
             .add_extension(x509.CRLReason(x509.ReasonFlags.superseded), critical=False)
             .build()
         )

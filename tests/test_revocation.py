@@ -288,3 +288,34 @@ def test_build_fills_the_revocation_columns_from_the_crl(tmp_path: Path) -> None
         assert row["Revocation reason"] == "superseded"
     report = (tmp_path / "report.md").read_text()
     assert '**Total number of "remaining valid" certificates:** 0' in report
+
+
+def _example_copy(tmp_path: Path, edit: dict[str, str]) -> Path:
+    import shutil
+
+    folder = tmp_path / "examples" / "tls"
+    shutil.copytree(EXAMPLES / "tls-ou-misissuance", folder)
+    shutil.copytree(EXAMPLES / "ca", tmp_path / "examples" / "ca")
+    text = (folder / "incident.yaml").read_text()
+    for old, new in edit.items():
+        assert old in text
+        text = text.replace(old, new)
+    (folder / "incident.yaml").write_text(text)
+    return folder
+
+
+def test_build_adds_revocation_completed_from_the_crl(tmp_path: Path) -> None:
+    folder = _example_copy(tmp_path, {"    kind: revocation-completed\n": "    kind: other\n"})
+    result = CliRunner().invoke(cli, ["build", str(folder), "--as-of", "2026-11-27T12:00Z"])
+    assert result.exit_code == 0, result.stderr
+    report = (folder / "out" / "report.md").read_text()
+    line = next(line for line in report.splitlines() if "(from the CRLs)" in line)
+    assert line.startswith("- 2026-10-18 21:30 UTC:") and line.endswith("_(revocation completed)_")
+
+
+def test_build_warns_when_revocation_was_late(tmp_path: Path) -> None:
+    folder = _example_copy(tmp_path, {"  reason: 12 ": "  reason: 3 "})
+    result = CliRunner().invoke(cli, ["build", str(folder), "--as-of", "2026-11-27T12:00Z"])
+    assert (
+        "revoked late or overdue: a separate revocation-delay report is required" in result.stderr
+    )
