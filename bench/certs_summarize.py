@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from bench.corpus import certificates, write_pem_bundle
+from bench.timing import median_seconds
 from ca_incident.certs.evidence import collect
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
@@ -55,12 +55,6 @@ def bare_loop(ders: list[bytes]) -> int:
     return count
 
 
-def _timed(action: object) -> float:
-    started = time.perf_counter()
-    action()  # type: ignore[operator]
-    return time.perf_counter() - started
-
-
 def _throughput(bundle: Path, size: int, repeat: int) -> None:
     ders = certificates(size)
 
@@ -68,12 +62,10 @@ def _throughput(bundle: Path, size: int, repeat: int) -> None:
         evidence = collect([bundle], as_of=AS_OF, jobs=jobs)
         assert evidence.summary.count == size, evidence.summary
 
-    baseline, single, double = [], [], []
-    for _ in range(repeat):
-        baseline.append(size / _timed(lambda: bare_loop(ders)))
-        single.append(size / _timed(lambda: summarize(1)))
-        double.append(size / _timed(lambda: summarize(2)))
-    b, s, d = (statistics.median(x) for x in (baseline, single, double))
+    seconds = median_seconds(
+        [lambda: bare_loop(ders), lambda: summarize(1), lambda: summarize(2)], repeat
+    )
+    b, s, d = (size / t for t in seconds)
     print(f"bare cryptography loop      {b:>9,.0f} certificates/s (median of {repeat})")
     print(f"certs summarize             {s:>9,.0f} certificates/s")
     print(f"certs summarize --jobs 2    {d:>9,.0f} certificates/s")

@@ -9,14 +9,13 @@ markdown-it-py alone (the floor any Markdown checker pays), measured in the same
 from __future__ import annotations
 
 import json
-import statistics
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from bench.timing import median_seconds
 from ca_incident.checks.engine import check_text
 from ca_incident.checks.registry import Context
 
@@ -44,13 +43,7 @@ def main() -> int:
         for text, posted in texts:
             check_text(text, "r", Context(posted, posted))
 
-    floor, full = [], []
-    for _ in range(5):
-        for runs, action in ((floor, parse_only), (full, check_all)):
-            started = time.perf_counter()
-            action()
-            runs.append(time.perf_counter() - started)
-    f, c = statistics.median(floor), statistics.median(full)
+    f, c = median_seconds([parse_only, check_all], 5)
     print(f"markdown-it parse of {len(rows)} reports   {f:.3f} s (median of 5)")
     print(f"ca-incident check of {len(rows)} reports   {c:.3f} s ({len(rows) / c:,.0f} reports/s)")
     print(f"ratio check / parse                 {c / f:.1f}")

@@ -10,13 +10,12 @@ Prints, measured in the same run: the loop's throughput; ``lint --jobs 1`` as a 
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench.corpus import certificates, write_pem_bundle
+from bench.timing import median_seconds
 from ca_incident.lint import lint_paths
 
 
@@ -59,17 +58,10 @@ def main() -> int:
             result, _ = lint_paths([bundle], profile="tls", jobs=jobs)
             assert result.certificates_linted == size, result
 
-        loop, single, double = [], [], []
-        for _ in range(repeat):
-            for runs, action in (
-                (loop, lambda: pkilint_loop(ders)),
-                (single, lambda: ours(1)),
-                (double, lambda: ours(2)),
-            ):
-                started = time.perf_counter()
-                action()
-                runs.append(size / (time.perf_counter() - started))
-        b, s, d = (statistics.median(x) for x in (loop, single, double))
+        seconds = median_seconds(
+            [lambda: pkilint_loop(ders), lambda: ours(1), lambda: ours(2)], repeat
+        )
+        b, s, d = (size / t for t in seconds)
         print(f"pkilint loop, cached validators   {b:>7,.0f} certificates/s (median of {repeat})")
         print(f"ca-incident lint --jobs 1         {s:>7,.0f} certificates/s")
         print(f"ca-incident lint --jobs 2         {d:>7,.0f} certificates/s")

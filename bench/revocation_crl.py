@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from bench.timing import median_seconds
 from ca_incident.certs.record import CertRecord
 from ca_incident.revocation.crl import read_crls
 from ca_incident.revocation.status import assess
@@ -97,13 +97,7 @@ def main() -> int:
             figures, _ = assess("bench", affected, index, DUE, AS_OF, with_columns=False)
             assert figures.revoked_on_time == entries, figures
 
-        base, mine = [], []
-        for _ in range(repeat):
-            for runs, action in ((base, baseline), (mine, ours)):
-                begun = time.perf_counter()
-                action()
-                runs.append(time.perf_counter() - begun)
-        b, m = statistics.median(base), statistics.median(mine)
+        b, m = median_seconds([baseline, ours], repeat)
         print(f"parse and iterate the CRL once      {b:.2f} s (median of {repeat})")
         print(f"index, match and classify {entries:,}   {m:.2f} s")
         print(f"ratio                               {m / b:.2f}  (target <= 3.00)")

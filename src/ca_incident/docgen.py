@@ -107,7 +107,7 @@ def _type_name(annotation: Any) -> tuple[str, type[BaseModel] | None]:
     return str(annotation), None
 
 
-def _examples() -> dict[str, str]:
+def _examples(root: Path) -> dict[str, str]:
     """The first value each field path takes in the bundled incident files."""
     from ruamel.yaml import YAML
 
@@ -127,7 +127,7 @@ def _examples() -> dict[str, str]:
                 walk(prefix, item)
 
     for file in EXAMPLE_FILES:
-        walk("", YAML(typ="safe").load(file.read_text(encoding="utf-8")))
+        walk("", YAML(typ="safe").load((root / file).read_text(encoding="utf-8")))
     for key, value in EXTRA_EXAMPLES.items():
         found.setdefault(key, value)
     return found
@@ -138,8 +138,9 @@ def _cell(text: str) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
-def incident_file_doc() -> str:
-    examples = _examples()
+def incident_file_doc(root: Path = Path()) -> str:
+    """docs/incident-file.md, with examples read from the repository at ``root``."""
+    examples = _examples(root)
     out = [INCIDENT_INTRO]
     queue: list[tuple[str, type[BaseModel]]] = [("", Incident)]
     documented: dict[type[BaseModel], str] = {}
@@ -176,12 +177,12 @@ def incident_file_doc() -> str:
     out.append("\n## A complete example\n")
     out.append("The Full-stage TLS example, `examples/tls-ou-misissuance/incident.yaml`:\n")
     out.append("```yaml")
-    out.append(EXAMPLE_FILES[0].read_text(encoding="utf-8").rstrip())
+    out.append((root / EXAMPLE_FILES[0]).read_text(encoding="utf-8").rstrip())
     out.append("```\n")
     return "\n".join(out)
 
 
-def cli_doc() -> str:
+def cli_doc(root: Path = Path()) -> str:
     from ca_incident.cli import cli
 
     out = [
@@ -207,7 +208,7 @@ def cli_doc() -> str:
     return "\n".join(out)
 
 
-def rules_doc() -> str:
+def rules_doc(root: Path = Path()) -> str:
     from ca_incident.checks.registry import RULES
 
     out = [
@@ -255,26 +256,15 @@ def stale_docs(root: Path) -> list[Path]:
         root / DOCS / name
         for name, make in GENERATED.items()
         if not (root / DOCS / name).exists()
-        or (root / DOCS / name).read_text(encoding="utf-8") != _in(root, make)
+        or (root / DOCS / name).read_text(encoding="utf-8") != make(root)
     ]
-
-
-def _in(root: Path, make: Any) -> str:
-    import os
-
-    here = Path.cwd()
-    os.chdir(root)
-    try:
-        return str(make())
-    finally:
-        os.chdir(here)
 
 
 def main(argv: list[str]) -> int:
     stale = []
     for name, make in GENERATED.items():
         path = DOCS / name
-        text = make()
+        text = make(Path())
         if "--check" in argv:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(str(path))

@@ -11,17 +11,16 @@ them. A certificate pkilint cannot decode is reported in its own group, never dr
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ca_incident.certs import tasks
-from ca_incident.certs.read import STDIN
+from ca_incident.certs.read import STDIN, Item
 from ca_incident.certs.record import read_certificate
 
 PROFILES = ("auto", "tls", "smime", "etsi", "pkix")
@@ -196,48 +195,30 @@ def _pem(der: bytes) -> str:
     return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
 
 
-def lint_task(task: tasks.Task, profile: str) -> tuple[list[Linted], int]:
-    """Read and lint one task where it runs; positions are the task's own."""
+def lint_task(task: tasks.Task, profile: str) -> tuple[list[Linted | Item], int]:
+    """Read and lint one task where it runs; positions are the task's own. What is not a
+    certificate comes back as its item, to be placed in its file before it is reported."""
     items, newlines = tasks.run(task)
     linter = _linter(profile)
-    out: list[Linted] = []
+    out: list[Linted | Item] = []
     for item in items:
         if item.der is None:
-            reason = item.message or (
-                "a fingerprint only: nothing to lint" if item.sha256 else "unreadable"
-            )
-            out.append(
-                Linted(item.source, item.index, item.sha256, None, UNDECODABLE, (), error=reason)
-            )
+            out.append(item)
             continue
-        sha = hashlib.sha256(item.der).hexdigest()
         record = read_certificate(item.der, item.source, item.index)
+        linted = Linted(item.source, item.index, record.sha256, record.not_before, UNDECODABLE, ())
         try:
             label, findings = linter.lint(item.der, Path(item.source).name, record.kind)
         except Exception as exc:  # pkilint's decoder raises many kinds; each is a finding here
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            out.append(
-                Linted(
-                    item.source,
-                    item.index,
-                    sha,
-                    record.not_before,
-                    UNDECODABLE,
-                    (),
-                    _pem(item.der),
-                    message,
-                )
-            )
+            out.append(replace(linted, pem=_pem(item.der), error=message))
             continue
         out.append(
-            Linted(
-                item.source,
-                item.index,
-                sha,
-                record.not_before,
-                label,
-                tuple(findings),
-                _pem(item.der) if findings else None,
+            replace(
+                linted,
+                certificate_type=label,
+                findings=tuple(findings),
+                pem=_pem(item.der) if findings else None,
             )
         )
     return out, newlines
@@ -366,34 +347,17 @@ LINT_RANGE = 128 << 10
 
 
 def _outcomes(paths: Sequence[str | Path], profile: str, jobs: int) -> Iterator[Linted]:
-    position = tasks.FilePosition()
     work = partial(lint_task, profile=profile)
-    for task, (linted, newlines) in tasks.run_tasks(
-        tasks.plan(paths, LINT_RANGE), work, work, jobs
-    ):
-        if task.first_of_file:
-            position = tasks.FilePosition()
-        for outcome in linted:
-            position.found += 1
-            yield (
-                outcome
-                if not position.index
-                else Linted(
-                    outcome.source,
-                    outcome.index + position.index,
-                    outcome.sha256,
-                    outcome.not_before,
-                    outcome.certificate_type,
-                    outcome.findings,
-                    outcome.pem,
-                    outcome.error,
-                )
-            )
-        nothing = tasks.nothing_in(task, position)
-        if nothing is not None:
-            yield Linted(nothing.source, 0, None, None, UNDECODABLE, (), error=nothing.message)
-        position.index += len(linted)
-        position.line += newlines
+    outcomes = tasks.run_tasks(tasks.plan(paths, LINT_RANGE), work, work, jobs)
+    for outcome, position in tasks.in_file_order(outcomes):
+        if isinstance(outcome, Linted):
+            yield replace(outcome, index=outcome.index + position.index)
+            continue
+        item = tasks.place(outcome, position)
+        reason = item.message or (
+            "a fingerprint only: nothing to lint" if item.sha256 else "unreadable"
+        )
+        yield Linted(item.source, item.index, item.sha256, None, UNDECODABLE, (), error=reason)
 
 
 def lint_json(result: LintResult) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import cast
 
 from ca_incident.certs import tasks
-from ca_incident.certs.read import Item, iter_path, reopen_path
+from ca_incident.certs.read import Item, iter_path
 from ca_incident.certs.record import CertRecord, from_fingerprint, read_certificate, signing_ca_key
 
 KINDS = ("tls", "smime", "other", "unknown")
@@ -84,14 +84,6 @@ class Evidence:
     errors: list[ReadError] = field(default_factory=list)
     certificates: list[CertRecord] | None = None
     """Counted certificates, then unpaired precertificates; only with ``keep=True``."""
-
-
-def to_record(item: Item) -> CertRecord | None:
-    if item.der is not None:
-        return read_certificate(item.der, item.source, item.index)
-    if item.sha256 is not None:
-        return from_fingerprint(item.sha256, item.source, item.index)
-    return None
 
 
 Light = tuple[
@@ -167,31 +159,16 @@ def stream_records(
 def _merge(
     outcomes: Iterator[tuple[tasks.Task, tuple[Iterable[Result], int]]], sink: list[ReadError]
 ) -> Iterator[CertRecord | Light]:
-    position = tasks.FilePosition()
-    for task, (results, newlines) in outcomes:
-        if task.first_of_file:
-            position = tasks.FilePosition()
-        count = 0
-        for result in results:
-            count += 1
-            if type(result) is tuple:  # a Light; an Item is a tuple subclass
-                position.found += 1
-                yield cast(Light, result)
-            elif isinstance(result, CertRecord):
-                position.found += 1
-                if position.index:
-                    result.index += position.index
-                yield result
-            else:
-                assert isinstance(result, Item)
-                position.found += 1
-                item = tasks.place(result, position)
-                sink.append(ReadError(item.source, item.index, None, item.message or "unreadable"))
-        nothing = tasks.nothing_in(task, position)
-        if nothing is not None:
-            sink.append(ReadError(nothing.source, nothing.index, None, nothing.message or ""))
-        position.index += count
-        position.line += newlines
+    for result, position in tasks.in_file_order(outcomes):
+        if type(result) is tuple:  # a Light; an Item is a tuple subclass
+            yield cast(Light, result)
+        elif isinstance(result, CertRecord):
+            result.index += position.index
+            yield result
+        else:
+            assert isinstance(result, Item)
+            item = tasks.place(result, position)
+            sink.append(ReadError(item.source, item.index, None, item.message or "unreadable"))
 
 
 def collect(
@@ -352,14 +329,30 @@ def _pair_across_signing_ca(
 ) -> list[CertRecord]:
     from cryptography import x509
 
+    # One more pass over the inputs, hashing only what has a candidate serial: the
+    # precertificates themselves, and the certificates they may pair with.
+    precertificates = {p.sha256: p for group in candidates.values() for p in group}
     wanted: dict[tuple[str, bytes], list[CertRecord]] = {}
-    precert_ders = _ders_of([p for group in candidates.values() for p in group], paths)
-    for group in candidates.values():
-        for precertificate in group:
-            der = precert_ders.get(precertificate.sha256)
-            key = signing_ca_key(der) if der is not None else None
-            if key is not None and precertificate.serial is not None:
-                wanted.setdefault((precertificate.serial, key), []).append(precertificate)
+    finals: list[tuple[str, bytes, str]] = []
+    for path in paths:
+        for item in iter_path(path):
+            if item.der is None:
+                continue
+            try:
+                serial = format(x509.load_der_x509_certificate(item.der).serial_number, "x")
+            except Exception:
+                continue
+            if serial not in candidates:
+                continue
+            key = signing_ca_key(item.der)
+            if key is None:
+                continue
+            sha = hashlib.sha256(item.der).hexdigest()
+            precertificate = precertificates.get(sha)
+            if precertificate is not None:
+                wanted.setdefault((serial, key), []).append(precertificate)
+            else:
+                finals.append((serial, key, sha))
     by_serial: dict[tuple[str | None, str], CertRecord] = {}
     if keep:
         by_serial = {
@@ -368,22 +361,9 @@ def _pair_across_signing_ca(
             if final is not None
         }
     matched: set[str] = set()
-    for item in _all_items(paths):
-        if item.der is None:
-            continue
-        try:
-            serial = format(x509.load_der_x509_certificate(item.der).serial_number, "x")
-        except Exception:
-            continue
-        if serial not in candidates:
-            continue
-        key = signing_ca_key(item.der)
-        group = wanted.get((serial, key), []) if key is not None else []
-        if not group:
-            continue
-        sha = hashlib.sha256(item.der).hexdigest()
-        for precertificate in group:
-            if precertificate.sha256 in matched or precertificate.sha256 == sha:
+    for serial, key, sha in finals:
+        for precertificate in wanted.get((serial, key), []):
+            if precertificate.sha256 in matched:
                 continue
             matched.add(precertificate.sha256)
             summary.paired += 1
@@ -393,19 +373,3 @@ def _pair_across_signing_ca(
                 final.precert_sha256 = precertificate.sha256
             break
     return [p for group in candidates.values() for p in group if p.sha256 not in matched]
-
-
-def _all_items(paths: Sequence[str | Path]) -> Iterator[Item]:
-    for path in paths:
-        yield from iter_path(reopen_path(str(path)))
-
-
-def _ders_of(records: list[CertRecord], paths: Sequence[str | Path]) -> dict[str, bytes]:
-    wanted = {r.sha256 for r in records}
-    found: dict[str, bytes] = {}
-    for item in _all_items(paths):
-        if item.der is not None:
-            sha = hashlib.sha256(item.der).hexdigest()
-            if sha in wanted:
-                found[sha] = item.der
-    return found

@@ -105,11 +105,6 @@ def spool_stdin() -> Path:
 _SPOOLED: dict[str, str] = {}
 
 
-def reopen_path(source: str) -> Path:
-    """The file behind a source name, standard input included (as spooled)."""
-    return Path(_SPOOLED.get(source, source))
-
-
 def iter_file(path: Path, *, named: bool, name: str | None = None) -> Iterator[Item]:
     """The items of one file. ``named``: the user named this file, so an empty result is an
     error; inside a folder an empty file becomes one error item instead."""
@@ -136,42 +131,31 @@ def _iter_stream(stream: BinaryIO, source: str, named: bool) -> Iterator[Item]:
     # Text that happens to start with "0" (0x30), like a list of hashes, is not DER.
     if looks_like_der(first):
         data = first + stream.read()
-        if _parses_as_der(data):
-            yield from _iter_der(data, source, named)
+        spans, trailing = _der_spans(data)
+        if spans:
+            for index, (start, end) in enumerate(spans):
+                yield Item(source, index, der=data[start:end])
+            if trailing is not None:
+                yield Item(source, len(spans), error=trailing)
             return
         yield from _iter_text(io.BytesIO(data), source, named)
     else:
         yield from _iter_text(stream, source, named, first)
 
 
-def _parses_as_der(data: bytes) -> bool:
+def _der_spans(data: bytes) -> tuple[list[tuple[int, int]], str | None]:
+    """The DER objects concatenated in ``data``, and what is wrong with the bytes after the
+    last one, if anything."""
+    spans: list[tuple[int, int]] = []
     position = 0
-    try:
-        while position < len(data):
-            _, position = asn1_parser._parse(data, len(data), position)
-    except ValueError:
-        return position > 0
-    return True
-
-
-def _iter_der(data: bytes, source: str, named: bool) -> Iterator[Item]:
-    """One DER certificate, or several concatenated."""
-    position, index = 0, 0
     while position < len(data):
         try:
             _, end = asn1_parser._parse(data, len(data), position)
         except ValueError as exc:
-            if index == 0 and not named:
-                yield Item(source, 0, error=f"not DER: {exc}")
-            elif index == 0:
-                raise NothingCertificateLike(
-                    f"{source}: holds nothing certificate-like (binary, but not DER: {exc})"
-                ) from None
-            else:
-                yield Item(source, index, error=f"trailing bytes after certificate {index}: {exc}")
-            return
-        yield Item(source, index, der=data[position:end])
-        position, index = end, index + 1
+            return spans, f"trailing bytes after certificate {len(spans)}: {exc}"
+        spans.append((position, end))
+        position = end
+    return spans, None
 
 
 _CHUNK = 1 << 20

@@ -183,14 +183,7 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
         if names is not None:
             emails += names.get_values_for_type(x509.RFC822Name)
         record.emails = tuple(emails)
-    if record.precertificate or record.has_sct_list:
-        record.pair_key = _pair_key(c, der, record)
-    else:
-        start = 2 if der[1] < 0x80 else 2 + (der[1] & 0x7F)
-        try:
-            record.pair_key = _SHA256(der[start : start + _tlv_length(der, start)]).digest()
-        except IndexError:
-            record.pair_key = _pair_key(c, der, record)
+    record.pair_key = _pair_key(c, der, record)
 
 
 _ISSUER_NAMES: dict[bytes, str] = {}
@@ -234,21 +227,27 @@ def _pair_key(c: x509.Certificate, der: bytes, record: CertRecord) -> bytes | No
             ).digest()
         if record.has_sct_list:
             return hashlib.sha256(c.tbs_precertificate_bytes).digest()
-        return hashlib.sha256(tbs_slice(der)).digest()
+        return _SHA256(tbs_of(der)).digest()
     except Exception as exc:
         record.errors.append(f"pairing: {exc}")
         return None
 
 
-def tbs_slice(der: bytes) -> bytes:
+def tbs_of(der: bytes) -> bytes:
     """The TBSCertificate as it lies in the DER, found from the two outer headers.
 
     Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signature }: the TBS is the
     first element. Reading two DER headers is much cheaper than having cryptography encode
     the TBS again, and this runs for every certificate.
     """
-    start = _header_length(der, 0)
-    return der[start : start + _tlv_length(der, start)]
+    try:
+        start = _header_length(der, 0)
+        end = start + _tlv_length(der, start)
+    except IndexError:
+        raise ValueError("too short to hold a TBSCertificate") from None
+    if end > len(der):
+        raise ValueError("the TBSCertificate runs past the end of the certificate")
+    return der[start:end]
 
 
 def _tlv_length(der: bytes, at: int) -> int:
@@ -267,13 +266,6 @@ def _content_length(der: bytes, at: int) -> int:
         return first
     count = first & 0x7F
     return int.from_bytes(der[at + 2 : at + 2 + count], "big")
-
-
-def tbs_of(der: bytes) -> bytes:
-    """The TBSCertificate of a certificate, as encoded."""
-    _, _, _, _, content, _ = asn1_parser.parse(der)
-    _, end = asn1_parser._parse(content, len(content), 0)
-    return bytes(content[:end])
 
 
 def _children(content: bytes) -> list[bytes]:

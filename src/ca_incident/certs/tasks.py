@@ -132,6 +132,31 @@ class FilePosition:
     found: int = 0
 
 
+R = TypeVar("R")
+
+
+def in_file_order(
+    outcomes: Iterable[tuple[Task, tuple[Iterable[R], int]]],
+) -> Iterator[tuple[R | Item, FilePosition]]:
+    """Each result with the position of its task in its file (certificates and lines before
+    it), for the caller to shift task-local positions; after a file whose ranges held nothing,
+    the item saying so. The position is shared: read it before taking the next result."""
+    position = FilePosition()
+    for task, (results, newlines) in outcomes:
+        if task.first_of_file:
+            position = FilePosition()
+        count = 0
+        for result in results:
+            count += 1
+            position.found += 1
+            yield result, position
+        nothing = nothing_in(task, position)
+        if nothing is not None:
+            yield nothing, FilePosition()
+        position.index += count
+        position.line += newlines
+
+
 def place(item: Item, at: FilePosition) -> Item:
     """An item with its position in the whole file."""
     if at.index == 0 and at.line == 0:

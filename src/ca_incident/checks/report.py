@@ -18,6 +18,7 @@ from markdown_it.token import Token
 
 from ca_incident.checks.stamps import UTC_NOTE, Stamp, date_heading, parse_stamp
 
+_ACTION_COLUMN = ("action item", "action items", "action", "remediation")
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
@@ -86,7 +87,6 @@ class Report:
     fields: list[Field] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     timeline: list[Entry] = field(default_factory=list)
-    timeline_line: int | None = None
     utc_note: bool = False
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Normalized section heading -> (first line, last line), 1-based."""
@@ -112,15 +112,12 @@ class Report:
     def has_section(self, name: str) -> bool:
         return normalize(name) in self.sections
 
-    def table_with(self, first_column: str) -> Table | None:
+    def action_table(self) -> Table | None:
+        """The Action Items table, however its first column is named."""
         for table in self.tables:
-            if table.header and normalize(table.header[0]) == normalize(first_column):
+            if table.header and normalize(table.header[0]) in _ACTION_COLUMN:
                 return table
         return None
-
-
-def _inline_text(token: Token) -> str:
-    return token.content
 
 
 _PLAIN_LABEL = re.compile(
@@ -354,7 +351,6 @@ def _timeline(report: Report) -> None:
     if found is None:
         return
     text, start = found
-    report.timeline_line = start
     report.utc_note = bool(UTC_NOTE.search(text))
     day: date | None = None
     for offset, raw in enumerate(text.splitlines()[1:], start=1):

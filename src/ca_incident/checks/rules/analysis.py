@@ -161,7 +161,7 @@ def rca003(report: Report, context: Context) -> Iterator[Hit]:
                     match.start() + 1,
                     f"'{match.group(0)}' as a root cause: name the systemic cause",
                 )
-    table = action_table(report)
+    table = report.action_table()
     if (
         table is not None
         and table.rows
@@ -172,18 +172,6 @@ def rca003(report: Report, context: Context) -> Iterator[Hit]:
             1,
             "every action item is training: training alone is not a sufficient remediation",
         )
-
-
-def action_table(report: Report) -> Table | None:
-    for table in report.tables:
-        if table.header and normalize(table.header[0]) in (
-            "action item",
-            "action items",
-            "action",
-            "remediation",
-        ):
-            return table
-    return None
 
 
 def _expected_columns(report: Report) -> tuple[str, ...]:
@@ -206,7 +194,7 @@ def _expected_columns(report: Report) -> tuple[str, ...]:
     source=RCA_SOURCE,
 )
 def ai001(report: Report, context: Context) -> Iterator[Hit]:
-    table = action_table(report)
+    table = report.action_table()
     if table is None:
         section = report.section_text("action items")
         if section is not None or not report.truncated:
@@ -250,7 +238,7 @@ def _cells(table: Table, name: str) -> Iterator[tuple[int, str]]:
     source=RCA_SOURCE,
 )
 def ai002(report: Report, context: Context) -> Iterator[Hit]:
-    table = action_table(report)
+    table = report.action_table()
     if table is None:
         return
     for line, cell in _cells(table, "due date"):
@@ -279,7 +267,7 @@ def ai003(report: Report, context: Context) -> Iterator[Hit]:
 
 def _not_one_of(report: Report, column: str, allowed: tuple[str, ...], shown: str) -> Iterator[Hit]:
     """Rows whose cell in ``column`` is none of ``allowed``."""
-    table = action_table(report)
+    table = report.action_table()
     if table is None:
         return
     for line, cell in _cells(table, column):
@@ -324,7 +312,7 @@ def ai004(report: Report, context: Context) -> Iterator[Hit]:
     source=RCA_SOURCE,
 )
 def ai005(report: Report, context: Context) -> Iterator[Hit]:
-    table = action_table(report)
+    table = report.action_table()
     if table is None or report.truncated:
         return
     column = _column(table, "corresponding root cause(s)")
@@ -360,7 +348,7 @@ def ai005(report: Report, context: Context) -> Iterator[Hit]:
     source=RCA_SOURCE,
 )
 def ai006(report: Report, context: Context) -> Iterator[Hit]:
-    table = action_table(report)
+    table = report.action_table()
     if table is None:
         return
     due_column, status_column = _column(table, "due date"), _column(table, "status")

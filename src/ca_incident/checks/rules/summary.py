@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ca_incident.checks.registry import IRG, IRG3, REPORTS, Context, Hit, Severity, rule
+from ca_incident.checks.registry import IRG, IRG3, Context, Hit, Severity, rule
 from ca_incident.checks.report import Field, Report
 from ca_incident.checks.rules.template import is_na, is_placeholder
 from ca_incident.checks.stamps import Stamp, parse_stamp
@@ -265,6 +265,3 @@ def imp003(report: Report, context: Context) -> Iterator[Hit]:
             found.column,
             "revocation was delayed: the Analysis must give the factors and rationale",
         )
-
-
-__all__ = ["REPORTS", "certificates_affected"]

@@ -10,7 +10,6 @@ from itertools import pairwise
 
 from ca_incident.checks.registry import (
     CCADB_POLICY,
-    FULL,
     IRG,
     IRG3,
     IRG_FULL,
@@ -20,7 +19,7 @@ from ca_incident.checks.registry import (
     Severity,
     rule,
 )
-from ca_incident.checks.report import Report, normalize
+from ca_incident.checks.report import Field, Report, normalize
 from ca_incident.report.render import BUGZILLA_COMMENT_LIMIT
 from ca_incident.report.spec import (
     CLOSING_STATEMENT,
@@ -84,7 +83,7 @@ def is_placeholder(value: str) -> bool:
     return not text or bool(PLACEHOLDER.match(text))
 
 
-def find_field(report: Report, label: str) -> object | None:
+def find_field(report: Report, label: str) -> Field | None:
     return report.field(*SYNONYMS.get(label, (label,)))
 
 
@@ -225,14 +224,14 @@ def fld002(report: Report, context: Context) -> Iterator[Hit]:
         found = find_field(report, label)
         if found is None:
             continue
-        value = found.value  # type: ignore[attr-defined]
+        value = found.value
         if label in nested and value:
             continue
         if report.truncated and found is report.fields[-1]:
             continue
         if is_placeholder(value):
             shown = value.strip() or "nothing"
-            yield found.line, found.column, f"'{label}' has {shown!r}: write the value or N/A"  # type: ignore[attr-defined]
+            yield found.line, found.column, f"'{label}' has {shown!r}: write the value or N/A"
 
 
 @rule(
@@ -330,7 +329,7 @@ def cls001(report: Report, context: Context) -> Iterator[Hit]:
     flat = re.sub(r"\s+", " ", report.text)
     if CLOSING_STATEMENT not in flat and not report.truncated:
         yield 1, 1, "the closing statement is missing: '" + CLOSING_STATEMENT + "'"
-    table = report.table_with("action item")
+    table = report.action_table()
     if table is not None:
         header = [normalize(h) for h in table.header]
         if "status" in header:
@@ -343,6 +342,3 @@ def cls001(report: Report, context: Context) -> Iterator[Hit]:
                         1,
                         f"action item still '{row[column] if column < len(row) else ''}' in a closure report",
                     )
-
-
-FULL_ONLY = FULL
