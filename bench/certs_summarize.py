@@ -10,17 +10,18 @@ Prints three figures, each measured in this run:
 
 Medians of interleaved repeats; this machine is shared and noisy.
 
-    python -m bench certs            (BENCH_CERTS=200000 BENCH_MILLION=1000000 BENCH_REPEAT=3)
+    python -m bench --only certs     (BENCH_CERTS=200000 BENCH_MILLION=1000000 BENCH_REPEAT=3)
+    python -m bench --only certs --quick          (20,000 and 100,000 certificates, 1 repeat)
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,10 +29,17 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from bench.corpus import certificates, write_pem_bundle
+from bench.result import Result, setting
 from bench.timing import median_seconds
 from ca_incident.certs.evidence import collect
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
+SUMMARIZE_TARGET = 0.8
+"""``certs summarize`` throughput as a ratio to the bare loop: at least this."""
+JOBS_2_TARGET = 1.6
+"""``--jobs 2`` throughput as a ratio to one process: at least this."""
+PEAK_MIB_TARGET = 1024.0
+"""Peak RSS of ``certs summarize`` over the large bundle, MiB: at most this."""
 
 
 def bare_loop(ders: list[bytes]) -> int:
@@ -55,34 +63,37 @@ def bare_loop(ders: list[bytes]) -> int:
     return count
 
 
-def _throughput(bundle: Path, size: int, repeat: int) -> None:
-    ders = certificates(size)
+def _throughput(bundle: Path, count: int, repeat: int) -> list[Result]:
+    ders = certificates(count)
 
     def summarize(jobs: int) -> None:
         evidence = collect([bundle], as_of=AS_OF, jobs=jobs)
-        assert evidence.summary.count == size, evidence.summary
+        assert evidence.summary.count == count, evidence.summary
 
     seconds = median_seconds(
         [lambda: bare_loop(ders), lambda: summarize(1), lambda: summarize(2)], repeat
     )
-    b, s, d = (size / t for t in seconds)
+    b, s, d = (count / t for t in seconds)
+    single = Result("certs: summarize / bare loop", s / b, SUMMARIZE_TARGET, True, "x")
+    double = Result("certs: --jobs 2 / single process", d / s, JOBS_2_TARGET, True, "x")
     print(f"bare cryptography loop      {b:>9,.0f} certificates/s (median of {repeat})")
     print(f"certs summarize             {s:>9,.0f} certificates/s")
     print(f"certs summarize --jobs 2    {d:>9,.0f} certificates/s")
-    print(f"ratio summarize / bare loop       {s / b:.2f}  (target >= 0.80)")
-    print(f"ratio --jobs 2 / single process   {d / s:.2f}  (target >= 1.60)")
+    print(f"ratio summarize / bare loop       {single.measured:.2f}  (target {single.target_text})")
+    print(f"ratio --jobs 2 / single process   {double.measured:.2f}  (target {double.target_text})")
+    return [single, double]
 
 
-def main() -> int:
-    size = int(os.environ.get("BENCH_CERTS", "200000"))
-    million = int(os.environ.get("BENCH_MILLION", "1000000"))
-    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+def run(quick: bool = False) -> Iterator[Result]:
+    count = setting("BENCH_CERTS", 200_000, 20_000, quick)
+    million = setting("BENCH_MILLION", 1_000_000, 100_000, quick)
+    repeat = setting("BENCH_REPEAT", 3, 1, quick)
     with tempfile.TemporaryDirectory(prefix="ca-incident-bench-") as folder:
         bundle = Path(folder) / "corpus.pem"
         started = time.perf_counter()
-        write_pem_bundle(bundle, size)
-        print(f"corpus: {size:,} distinct certificates in {time.perf_counter() - started:.1f} s")
-        _throughput(bundle, size, repeat)
+        write_pem_bundle(bundle, count)
+        print(f"corpus: {count:,} distinct certificates in {time.perf_counter() - started:.1f} s")
+        yield from _throughput(bundle, count, repeat)
         bundle.unlink()
 
         big = Path(folder) / "million.pem"
@@ -101,16 +112,21 @@ def main() -> int:
         )
         command = [sys.executable, "-c", probe, "certs", "summarize", str(big), "--json"]
         started = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode:
+            raise RuntimeError(f"certs summarize failed:\n{result.stderr[-2000:]}")
         elapsed = time.perf_counter() - started
         peak_kib = int(result.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0])
         assert f'"count": {million}' in result.stdout, result.stdout[:500]
-        print(
-            f"peak RSS for {million:,} certificates   {peak_kib / 1024:,.0f} MiB "
-            f"(target < 1024 MiB; {million / elapsed:,.0f} certificates/s, one process)"
+        peak = Result(
+            f"certs: peak RSS over {million:,} certificates",
+            peak_kib / 1024,
+            PEAK_MIB_TARGET,
+            False,
+            "MiB",
         )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        print(
+            f"peak RSS for {million:,} certificates   {peak.measured:,.0f} MiB "
+            f"(target {peak.target_text}; {million / elapsed:,.0f} certificates/s, one process)"
+        )
+        yield peak

@@ -4,19 +4,24 @@ Prints, measured in the same run: the loop's throughput; ``lint --jobs 1`` as a 
 (target at least 0.9: the per-worker cost of reading, pairing of types and grouping); and
 ``lint --jobs 2`` as a ratio to it (target at least 1.7).
 
-    python -m bench lint            (BENCH_LINT=2000 BENCH_REPEAT=3)
+    python -m bench --only lint            (BENCH_LINT=2000 BENCH_REPEAT=3; --quick: 200, 1)
 """
 
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from bench.corpus import certificates, write_pem_bundle
+from bench.result import Result, setting
 from bench.timing import median_seconds
-from ca_incident.lint import lint_paths
+from ca_incident.app.lint import lint
+
+JOBS_1_TARGET = 0.9
+"""``lint --jobs 1`` throughput as a ratio to the pkilint loop: at least this."""
+JOBS_2_TARGET = 1.7
+"""``lint --jobs 2`` throughput as a ratio to the pkilint loop: at least this."""
 
 
 def pkilint_loop(ders: list[bytes]) -> int:
@@ -46,29 +51,33 @@ def pkilint_loop(ders: list[bytes]) -> int:
     return findings
 
 
-def main() -> int:
-    size = int(os.environ.get("BENCH_LINT", "2000"))
-    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+def run(quick: bool = False) -> Iterator[Result]:
+    count = setting("BENCH_LINT", 2000, 200, quick)
+    repeat = setting("BENCH_REPEAT", 3, 1, quick)
     with tempfile.TemporaryDirectory(prefix="ca-incident-bench-") as folder:
         bundle = Path(folder) / "corpus.pem"
-        write_pem_bundle(bundle, size, seed=3)
-        ders = certificates(size, seed=3 * 1_000_003)
+        write_pem_bundle(bundle, count, seed=3)
+        ders = certificates(count, seed=3 * 1_000_003)
 
         def ours(jobs: int) -> None:
-            result, _ = lint_paths([bundle], profile="tls", jobs=jobs)
-            assert result.certificates_linted == size, result
+            result = lint([bundle], profile="tls", jobs=jobs)
+            assert result.certificates_linted == count, result
 
         seconds = median_seconds(
             [lambda: pkilint_loop(ders), lambda: ours(1), lambda: ours(2)], repeat
         )
-        b, s, d = (size / t for t in seconds)
+        b, s, d = (count / t for t in seconds)
+        single = Result("lint: --jobs 1 / pkilint loop", s / b, JOBS_1_TARGET, True, "x")
+        double = Result("lint: --jobs 2 / pkilint loop", d / b, JOBS_2_TARGET, True, "x")
         print(f"pkilint loop, cached validators   {b:>7,.0f} certificates/s (median of {repeat})")
         print(f"ca-incident lint --jobs 1         {s:>7,.0f} certificates/s")
         print(f"ca-incident lint --jobs 2         {d:>7,.0f} certificates/s")
-        print(f"ratio --jobs 1 / loop                  {s / b:.2f}  (target >= 0.90)")
-        print(f"ratio --jobs 2 / loop                  {d / b:.2f}  (target >= 1.70)")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        print(
+            f"ratio --jobs 1 / loop                  {single.measured:.2f}  "
+            f"(target {single.target_text})"
+        )
+        print(
+            f"ratio --jobs 2 / loop                  {double.measured:.2f}  "
+            f"(target {double.target_text})"
+        )
+        yield from (single, double)

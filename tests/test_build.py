@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ca_incident.build import DEFAULT_STEPS, Build, build_incident
+from ca_incident.app.build import DEFAULT_STEPS, Build, build_folder
 from ca_incident.errors import CaIncidentError
-from ca_incident.report.spec import TEMPLATES
+from ca_incident.templates import TEMPLATES
 
 from .helpers import AS_OF, EXAMPLES, REPO
 
@@ -23,8 +23,8 @@ def test_there_are_at_least_two_examples() -> None:
 
 @pytest.mark.parametrize("folder", EXAMPLE_FOLDERS, ids=lambda p: p.name)
 def test_example_builds_with_its_stage_template(folder: Path, tmp_path: Path) -> None:
-    result = build_incident(folder, tmp_path, AS_OF)
-    assert result.template is not None and result.incident is not None
+    result = build_folder(folder, tmp_path, as_of=AS_OF)
+    assert result.template is not None
     assert result.written[-1] == tmp_path / "report.md"
     expected = {"report.md"} | (
         {"appendix.csv", "evidence.json", "crtsh-ou-in-subject.txt"} if result.evidence else set()
@@ -32,7 +32,7 @@ def test_example_builds_with_its_stage_template(folder: Path, tmp_path: Path) ->
     assert {p.name for p in result.written} == expected
     text = (tmp_path / "report.md").read_text()
     position = 0
-    for item in TEMPLATES[result.template.name].outline:
+    for item in TEMPLATES[result.template.name].text_outline():
         position = text.index(item, position) + len(item)
 
 
@@ -45,7 +45,7 @@ def test_steps_are_extensible(tmp_path: Path) -> None:
         build.add_file("extra.txt", "more")
 
     steps = [*DEFAULT_STEPS[:-1], extra_step, DEFAULT_STEPS[-1]]
-    result = build_incident(EXAMPLES / "crl-published-late", tmp_path, AS_OF, steps)
+    result = build_folder(EXAMPLES / "crl-published-late", tmp_path, as_of=AS_OF, steps=steps)
     assert seen == ["## Preliminary Incident Report"]
     assert (tmp_path / "extra.txt").read_text() == "more"
     assert len(result.written) == 2
@@ -53,7 +53,7 @@ def test_steps_are_extensible(tmp_path: Path) -> None:
 
 def test_not_an_incident_folder(tmp_path: Path) -> None:
     with pytest.raises(CaIncidentError, match=r"no incident\.yaml here"):
-        build_incident(tmp_path)
+        build_folder(tmp_path, as_of=AS_OF)
 
 
 def test_example_certificates_are_generated_deterministically(tmp_path: Path) -> None:

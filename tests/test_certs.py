@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from ca_incident.certs.appendix import IRG_COLUMNS, REDACTED, appendix_rows, crtsh_lines, write_csv
+from ca_incident.certs.appendix import REDACTED, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import collect
 from ca_incident.certs.read import NothingCertificateLike, iter_items
 from ca_incident.certs.record import read_certificate
 from ca_incident.errors import CaIncidentError
+from ca_incident.templates import APPENDIX_COLUMNS
 
 from .helpers import shared_path
 from .testca import SMIME_MAILBOX_STRICT, hierarchy, issue, pem
@@ -87,7 +88,7 @@ def test_appendix_row_carries_both_hashes(tmp_path: Path, pairs: dict[str, bytes
     evidence = collect([tmp_path], as_of=AS_OF, keep=True)
     rows = list(appendix_rows((("p1", r) for r in evidence.certificates or []), AS_OF))
     table = list(csv.reader(io.StringIO(write_csv(rows))))
-    assert table[0] == [*IRG_COLUMNS, "Problem"]
+    assert table[0] == [*APPENDIX_COLUMNS, "Problem"]
     assert [sha(pairs["same.pre"]), sha(pairs["same.cert"])] in [row[:2] for row in table[1:]]
     assert [sha(pairs["lone.pre"]), ""] in [row[:2] for row in table[1:]]
     assert len(table) == 1 + 4
@@ -101,7 +102,7 @@ def test_csv_header_is_the_irg_columns_in_order() -> None:
         for line in appendix.split("CA Owners MAY append", 1)[0].splitlines()
         if line.startswith("| **")
     ]
-    assert tuple(fields) == IRG_COLUMNS
+    assert tuple(fields) == APPENDIX_COLUMNS
 
 
 def test_remaining_valid_and_dates(tmp_path: Path) -> None:

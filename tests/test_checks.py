@@ -136,11 +136,11 @@ def test_every_real_report_is_checked_without_a_crash() -> None:
 def _oracle(text: str) -> str | None:
     """The template a whole report plainly announces, by its headings."""
     if re.search(r"^#+\s*Full Incident Report", text, re.M | re.I):
-        return "irg-3.x-full"
+        return "irg-3.2-full"
     if re.search(r"^#+\s*Preliminary Incident Report", text, re.M | re.I):
-        return "irg-3.x-preliminary"
+        return "irg-3.2-preliminary"
     if re.search(r"^#+\s*Report Closure Summary", text, re.M | re.I):
-        return "irg-3.x-closure"
+        return "irg-3.2-closure"
     if re.search(r"^\W*1\W+How your CA first became aware", text, re.M | re.I):
         return "mozilla-2023"
     return None

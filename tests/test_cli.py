@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from ca_incident.cli import cli
 from ca_incident.errors import IncidentFileError
-from ca_incident.report.spec import TEMPLATES
+from ca_incident.templates import TEMPLATES
 
 from .helpers import EXAMPLES
 

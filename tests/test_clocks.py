@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from ca_incident.cli import cli
-from ca_incident.clocks import clocks, next_update
+from ca_incident.clocks import clocks
 from ca_incident.incident_file import load_incident
 from ca_incident.timeutil import iso_z, parse_timestamp
+from ca_incident.whiteboard import next_update
 
 from .helpers import EXAMPLES
 
@@ -100,7 +101,13 @@ def test_status_json_ics_and_exit_codes(tmp_path: Path) -> None:
     document = json.loads(result.stdout)
     paths = [i["path"] for i in document["incidents"]]
     assert paths == [str(EXAMPLES / "crl-published-late"), str(EXAMPLES / "tls-ou-misissuance")]
-    assert set(document["incidents"][0]["deadlines"][0]) == {"what", "due", "overdue"}
+    assert set(document["incidents"][0]["deadlines"][0]) == {
+        "kind",
+        "what",
+        "due",
+        "overdue",
+        "source",
+    }
     ics = calendar.read_text()
     assert ics.count("BEGIN:VEVENT") == 5 and "DTSTART:20261128T063800Z" in ics
     late = runner.invoke(cli, ["status", str(EXAMPLES), "--as-of", "2026-12-20T00:00Z"])

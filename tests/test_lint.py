@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ca_incident.app.lint import lint
 from ca_incident.certs.read import iter_items
 from ca_incident.cli import cli
-from ca_incident.lint import Linter, lint_paths
+from ca_incident.lint import Linter
 
 from .helpers import EXAMPLES, shared_path
 
@@ -69,7 +70,8 @@ def test_there_are_vectors() -> None:
 
 
 def test_the_example_problem_is_found(tmp_path: Path) -> None:
-    result, written = lint_paths([EXAMPLES / "tls-ou-misissuance" / "certs"], out=tmp_path)
+    result = lint([EXAMPLES / "tls-ou-misissuance" / "certs"], out=tmp_path)
+    written = result.written
     code = "cabf.serverauth.ov.organizational_unit_name_attribute_present"
     assert result.problems[code].count == 12 and result.certificates_linted == 12
     assert result.problems[code].first_not_before is not None
@@ -84,7 +86,7 @@ def test_lint_output_is_the_examples_problem() -> None:
     """The example's problem points at what lint --out wrote; it must still be what lint finds."""
     committed = EXAMPLES / "tls-ou-misissuance" / "lint"
     code = "cabf.serverauth.ov.organizational_unit_name_attribute_present"
-    result, _ = lint_paths([EXAMPLES / "tls-ou-misissuance" / "certs"])
+    result = lint([EXAMPLES / "tls-ou-misissuance" / "certs"])
     assert (committed / f"{code}.pem").read_text().count("BEGIN CERTIFICATE") == result.problems[
         code
     ].count
@@ -92,9 +94,9 @@ def test_lint_output_is_the_examples_problem() -> None:
 
 def test_severity_and_select_filter(tmp_path: Path) -> None:
     certs = [EXAMPLES / "tls-ou-misissuance" / "certs"]
-    errors_only, _ = lint_paths(certs, severity="error")
+    errors_only = lint(certs, severity="error")
     assert {p.severity for p in errors_only.problems.values()} == {"ERROR"}
-    chosen, _ = lint_paths(certs, severity="notice", select=["cabf.serverauth.ov"])
+    chosen = lint(certs, severity="notice", select=["cabf.serverauth.ov"])
     assert all(code.startswith("cabf.serverauth.ov") for code in chosen.problems)
 
 
@@ -106,7 +108,7 @@ def test_undecodable_certificates_are_their_own_group(tmp_path: Path) -> None:
     inputs.mkdir()
     (inputs / "broken.der").write_bytes(broken)
     (inputs / "hashes.txt").write_text("ab" * 32 + "\n")
-    result, _ = lint_paths([inputs], out=tmp_path / "out")
+    result = lint([inputs], out=tmp_path / "out")
     assert result.certificates_linted == 0 and len(result.undecodable) == 2
     assert (tmp_path / "out" / "undecodable.pem").exists()
     assert (tmp_path / "out" / "undecodable.txt").read_text().strip() == "ab" * 32
@@ -114,8 +116,8 @@ def test_undecodable_certificates_are_their_own_group(tmp_path: Path) -> None:
 
 def test_jobs_give_the_same_result() -> None:
     certs = [EXAMPLES / "tls-ou-misissuance" / "certs"]
-    one, _ = lint_paths(certs)
-    two, _ = lint_paths(certs, jobs=2)
+    one = lint(certs)
+    two = lint(certs, jobs=2)
     assert {c: p.count for c, p in one.problems.items()} == {
         c: p.count for c, p in two.problems.items()
     }

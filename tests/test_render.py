@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ca_incident.build import PREPARE_STEPS, build_incident
+from ca_incident.app.build import PREPARE_STEPS, build_folder
 from ca_incident.errors import ReportTooLongError
 from ca_incident.incident_file import load_incident, parse_incident
 from ca_incident.model import Stage, at_least
@@ -22,7 +22,7 @@ from ca_incident.report.render import (
     TemplateNotApplicableError,
     render,
 )
-from ca_incident.report.spec import CLOSING_STATEMENT, IRG_32_FULL, LEGACY_TOPICS, TEMPLATES
+from ca_incident.templates import CLOSING_STATEMENT, IRG_32_FULL, LEGACY_TOPICS, TEMPLATES
 
 from .helpers import AS_OF, EXAMPLES, shared_path
 
@@ -42,7 +42,9 @@ CASES = [
 
 def _render(name: str, template: str) -> str:
     """The report exactly as build writes it, certificates counted."""
-    built = build_incident(INCIDENTS[name], None, AS_OF, PREPARE_STEPS, template=template)
+    built = build_folder(
+        INCIDENTS[name], as_of=AS_OF, steps=PREPARE_STEPS, template=template, write=False
+    )
     assert built.report is not None
     return built.report
 
@@ -74,7 +76,7 @@ def _outline_positions(text: str, outline: tuple[str, ...]) -> list[int]:
 @pytest.mark.parametrize(("name", "template"), CASES)
 def test_outline_in_order(name: str, template: str) -> None:
     text = _render(name, template)
-    positions = _outline_positions(text, TEMPLATES[template].outline)
+    positions = _outline_positions(text, TEMPLATES[template].text_outline())
     assert positions == sorted(positions)
 
 
@@ -144,8 +146,8 @@ def test_legacy_topics_are_the_seed_pages() -> None:
     seed = shared_path("domain", "seed-mozilla-wiki-2023-diff.txt").read_text()
     # The seed is a wiki diff: removed words run into the added ones ("doneperformed").
     for topic in LEGACY_TOPICS:
-        words = re.findall(r"[A-Za-z]+", topic)[:12]
-        assert re.search(r"\W+".join(words), seed), topic[:60]
+        words = re.findall(r"[A-Za-z]+", topic.text)[:12]
+        assert re.search(r"\W+".join(words), seed), topic.text[:60]
 
 
 def test_full_spec_covers_every_field_of_the_source() -> None:
@@ -154,7 +156,7 @@ def test_full_spec_covers_every_field_of_the_source() -> None:
         for item in _outline_of(_irg_template_block("Full Incident Report"))
         if "Contributing Factor #" not in item
     ]
-    assert [item for item in IRG_32_FULL.outline] == labels
+    assert list(IRG_32_FULL.text_outline()) == labels
 
 
 def test_no_field_is_left_empty() -> None:
@@ -226,5 +228,7 @@ def test_derived_events_fill_the_timeline() -> None:
 
 def test_preliminary_commits_to_the_full_report_date() -> None:
     text = _render("crl-published-late", "irg-3.2-preliminary")
-    assert "no later than 2026-12-11 12:00 UTC" in text
+    # The clocks' Full-report moment: nothing posted yet, so 14 days after the 72-hour
+    # deadline for the first report (awareness 2026-11-25 06:38 UTC).
+    assert "no later than 2026-12-12 06:38 UTC" in text
     assert load_incident(INCIDENTS["crl-published-late"]).stage is Stage.PRELIMINARY

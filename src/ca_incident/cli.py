@@ -1,22 +1,29 @@
-"""The ``ca-incident`` command: parses options, calls the library, prints.
+"""The ``ca-incident`` command: parses options, calls one job, prints its result.
 
-Exit codes: 0 ok; 1 findings or something overdue; 2 usage or input error.
+Every domain decision and every JSON document comes from the jobs in ``ca_incident.app``; this
+module chooses words, colours and exit codes. Text from users and certificates is printed
+escaped (see :func:`safe`), never as Rich markup.
+
+Exit codes: 0 ok; 1 findings or something overdue; 2 usage or input error; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,29 +35,45 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ca_incident import __version__
-from ca_incident.build import PREPARE_STEPS, build_incident, report_size
-from ca_incident.certs.appendix import CSV_LIMIT, appendix_rows, crtsh_lines, write_csv
-from ca_incident.certs.evidence import Evidence, collect
-from ca_incident.certs.output import evidence_json
-from ca_incident.checks.engine import check_paths, validate_codes
-from ca_incident.checks.output import as_json, as_sarif, as_text, rule_json
+from ca_incident import __version__, templates
+from ca_incident.app import build as build_job
+from ca_incident.app import certs as certs_job
+from ca_incident.app import check as check_job
+from ca_incident.app import lint as lint_job
+from ca_incident.app import revocation as revocation_job
+from ca_incident.app import status as status_job
+from ca_incident.certs.evidence import Evidence
 from ca_incident.checks.output import explain as explain_rule
-from ca_incident.checks.registry import RULES, Context, Severity
-from ca_incident.checks.registry import TEMPLATES as TEMPLATE_NAMES
-from ca_incident.clocks import clocks, ics, incident_folders
+from ca_incident.checks.output import rule_json
+from ca_incident.checks.registry import RULES
 from ca_incident.errors import CaIncidentError
-from ca_incident.incident_file import create_incident_folder, json_schema, load_incident
+from ca_incident.incident_file import (
+    INCIDENT_FILE,
+    create_incident_folder,
+    json_schema,
+    load_incident,
+)
 from ca_incident.lint import PROFILES as LINT_PROFILES
 from ca_incident.lint import SEVERITIES as LINT_SEVERITIES
-from ca_incident.lint import estimate_certificates, lint_json, lint_paths
-from ca_incident.report.spec import TEMPLATES
-from ca_incident.revocation.check import check_revocation
-from ca_incident.revocation.deadlines import deadline as revocation_deadline
+from ca_incident.revocation.deadlines import MAX_REASON
+from ca_incident.sources import FolderFiles, Source
 from ca_incident.timeutil import TimestampError, iso_z, parse_timestamp, report_time, utc_now
+from ca_incident.whiteboard import words
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+STDIN = "-"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe(text: object) -> str:
+    """User or certificate text made fit for a Rich console: markup escaped, and control
+    characters (ANSI escapes among them) shown as ``\\x1b`` instead of acting on the
+    terminal."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return escape(shown)
 
 
 class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
@@ -69,7 +92,23 @@ class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in n
             self.fail(str(exc), param, ctx)
 
 
+class TemplateName(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
+    """A template's canonical name or an alias; converted to the canonical name."""
+
+    name = "TEMPLATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return templates.get(str(value)).name
+        except CaIncidentError as exc:
+            self.fail(str(exc), param, ctx)
+
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        return "[" + "|".join(templates.TEMPLATES) + "]"
+
+
 TIMESTAMP = Timestamp()
+TEMPLATE = TemplateName()
 
 JOBS = click.option(
     "--jobs",
@@ -82,7 +121,8 @@ JOBS = click.option(
 
 
 class Group(click.Group):
-    """Turns the library's input errors into one message and exit code 2."""
+    """Turns the library's input errors into one message and exit code 2, and an interrupt
+    into exit code 130."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -90,8 +130,11 @@ class Group(click.Group):
         except CaIncidentError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            _err().print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+            _err().print(f"[bold red]error:[/] {safe(exc)}")
             ctx.exit(EXIT_INPUT)
+        except KeyboardInterrupt:
+            _err().print("[yellow]interrupted[/]")
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def _err() -> Console:
@@ -100,6 +143,29 @@ def _err() -> Console:
 
 def _out() -> Console:
     return Console(highlight=False, soft_wrap=True)
+
+
+def _now(as_of: datetime | None) -> datetime:
+    return as_of or utc_now()
+
+
+@contextmanager
+def _inputs(paths: tuple[str, ...]) -> Iterator[list[Source]]:
+    """The inputs as sources; standard input (``-``) is copied to a temporary file first,
+    since pairing may read the inputs twice, and the copy is removed however the command
+    ends."""
+    with ExitStack() as stack:
+        sources = []
+        for path in paths:
+            if path == STDIN:
+                spool = stack.enter_context(tempfile.TemporaryDirectory(prefix="ca-incident-"))
+                copy = Path(spool) / "stdin"
+                with copy.open("wb") as handle:
+                    shutil.copyfileobj(sys.stdin.buffer, handle)
+                sources.append(Source(STDIN, path=copy))
+            else:
+                sources.append(Source.of(path))
+        yield sources
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -131,7 +197,9 @@ def new(folder: Path, ca_owner: str, title: str) -> None:
             --title "OV TLS certificates issued with organizationalUnitName"
     """
     path = create_incident_folder(folder, ca_owner, title)
-    _out().print(f"wrote {path}\nnext: fill it in, then run: ca-incident build {folder}")
+    _out().print(
+        f"wrote {safe(path)}\nnext: fill it in, then run: ca-incident build {safe(folder)}"
+    )
 
 
 @cli.command()
@@ -145,14 +213,23 @@ def schema() -> None:
     click.echo(json_schema(), nl=False)
 
 
+def _template_list() -> str:
+    lines = []
+    for spec in templates.TEMPLATES.values():
+        aliases = f" (also {', '.join(spec.aliases)})" if spec.aliases else ""
+        lines.append(f"  {spec.name:<20} {spec.title}{aliases}")
+    # Joined at the docstring's own indentation, so that Click's dedent keeps the columns.
+    return "\n    ".join(lines)
+
+
 @cli.command("render")
 @click.argument("folder", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--template",
     "-t",
-    type=click.Choice(list(TEMPLATES)),
+    type=TEMPLATE,
     required=True,
-    help="Which report template to write.",
+    help="Which report template to write (a name or alias below).",
 )
 @click.option(
     "-o",
@@ -168,23 +245,28 @@ def render_command(
 
     \b
     Templates:
-      irg-3.2-preliminary  CCADB IRG 3.2 Preliminary Incident Report
-      irg-3.2-full         CCADB IRG 3.2 Full Incident Report
-      irg-3.2-closure      CCADB IRG 3.2 Report Closure Summary
-      irg-2.0              CCADB IRG 2.0 Incident Report
-      mozilla-2023         the seven topics of the 2023 Mozilla wiki
+    {templates}
 
     \b
     Example:
         ca-incident render examples/tls-ou-misissuance -t irg-2.0 -o report-2.0.md
     """
-    result = build_incident(folder, None, as_of, PREPARE_STEPS, template=template)
+    result = build_job.build_folder(
+        folder,
+        as_of=_now(as_of),
+        steps=build_job.PREPARE_STEPS,
+        template=template,
+        write=False,
+    )
     text = result.report or ""
     if output is None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        _err().print(f"wrote {output}")
+        _err().print(f"wrote {safe(output)}")
+
+
+render_command.help = (render_command.help or "").replace("{templates}", _template_list())
 
 
 @cli.command()
@@ -197,8 +279,11 @@ def render_command(
 @click.option(
     "--as-of", type=TIMESTAMP, help="The moment to compute dates and clocks from (default: now)."
 )
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
 @JOBS
-def build(folder: Path, out: Path | None, as_of: datetime | None, jobs: int) -> None:
+def build(
+    folder: Path, out: Path | None, as_of: datetime | None, as_json_flag: bool, jobs: int
+) -> None:
     """Validate an incident folder and write its report for the current stage.
 
     Writes OUT/report.md, the IRG 3.2 report of the stage set in incident.yaml
@@ -211,23 +296,27 @@ def build(folder: Path, out: Path | None, as_of: datetime | None, jobs: int) -> 
         ca-incident build examples/tls-ou-misissuance
         ca-incident build incidents/2026-ou --out /tmp/ou --as-of 2026-10-28T15:00Z
     """
-    result = build_incident(folder, out, as_of, jobs=jobs)
-    incident = result.incident
-    assert incident is not None and result.template is not None
-    rows = [
-        ("incident", incident.bugzilla_summary),
-        ("stage", f"{incident.stage.value} ({result.template.title})"),
-        ("report", report_size(result)),
-        *(("wrote", str(path)) for path in result.written),
-    ]
-    console = _out()
-    for key, value in rows:
-        console.print(f"[bold]{key:<9}[/]{value}")
-    for warning in result.warnings:
-        _err().print(f"[yellow]warning:[/] {warning}", highlight=False)
-    if result.findings:
-        _err().print(as_text(result.findings), end="", highlight=False, markup=False)
-    if any(f.severity is Severity.ERROR for f in result.findings):
+    result = build_job.build_folder(folder, out, as_of=_now(as_of), jobs=jobs)
+    if as_json_flag:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        template = result.template
+        rows = [
+            ("incident", result.incident.bugzilla_summary),
+            ("stage", f"{result.incident.stage.value} ({template.title if template else ''})"),
+            ("report", build_job.report_size(result)),
+            *(("wrote", str(path)) for path in result.written),
+        ]
+        console = _out()
+        for key, value in rows:
+            console.print(f"[bold]{key:<9}[/]{safe(value)}")
+        for warning in result.warnings:
+            _err().print(f"[yellow]warning:[/] {safe(warning)}")
+        if result.findings:
+            _err().print(
+                check_job.CheckResult(result.findings).formatted("text"), end="", markup=False
+            )
+    if result.errors:
         sys.exit(EXIT_FINDINGS)
 
 
@@ -269,14 +358,6 @@ def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], 
         yield update
 
 
-def _collect(
-    paths: tuple[str, ...], problem: str, as_of: datetime | None, jobs: int, keep: bool
-) -> Evidence:
-    moment = as_of or utc_now()
-    with _progress("reading certificates") as update:
-        return collect(list(paths), problem, as_of=moment, jobs=jobs, keep=keep, progress=update)
-
-
 PATHS = click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 
 
@@ -311,15 +392,23 @@ def certs_summarize(
         ca-incident certs summarize examples/tls-ou-misissuance/certs --as-of 2026-10-14T14:30Z
         ca-incident certs summarize certs/ hashes.txt --problem ou-in-subject --json --list
     """
-    evidence = _collect(paths, problem, as_of, jobs, keep=list_)
+    with _inputs(paths) as sources, _progress("reading certificates") as update:
+        result = certs_job.summarize(
+            sources,
+            problem=problem,
+            as_of=_now(as_of),
+            jobs=jobs,
+            include_list=list_,
+            include_pii=include_pii,
+            progress=update,
+        )
     if as_json:
-        document = evidence_json([evidence], include_list=list_, include_pii=include_pii)
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json.dumps(result.as_json(), indent=2))
         return
-    _print_summary(evidence, include_pii)
+    _print_summary(result.evidence)
 
 
-def _print_summary(evidence: Evidence, include_pii: bool) -> None:
+def _print_summary(evidence: Evidence) -> None:
     s = evidence.summary
     console = _out()
     rows = [
@@ -344,7 +433,7 @@ def _print_summary(evidence: Evidence, include_pii: bool) -> None:
     if s.unreadable:
         rows.append(("unparseable", f"{s.unreadable:,} (counted; listed by SHA-256 below)"))
     for key, value in rows:
-        console.print(f"[bold]{key:<22}[/]{value}")
+        console.print(f"[bold]{key:<22}[/]{safe(value)}")
     if evidence.certificates:
         table = Table(
             "certificate SHA-256", "precertificate SHA-256", "serial", "notBefore", "kind"
@@ -355,7 +444,7 @@ def _print_summary(evidence: Evidence, include_pii: bool) -> None:
             table.add_row(
                 final,
                 precert,
-                record.serial or "",
+                safe(record.serial or ""),
                 iso_z(record.not_before) if record.not_before else "",
                 record.kind,
             )
@@ -367,7 +456,7 @@ def _print_summary(evidence: Evidence, include_pii: bool) -> None:
         for error in evidence.errors:
             where = f"{error.source}#{error.index}"
             sha = f" sha256={error.sha256}" if error.sha256 else ""
-            console.print(f"  {where}{sha}: {error.error}")
+            console.print(f"  {safe(where)}{sha}: {safe(error.error)}")
 
 
 @certs.command("appendix")
@@ -404,7 +493,7 @@ def certs_appendix(
     problem: str,
     output: Path | None,
     crtsh: Path | None,
-    form: str,
+    form: certs_job.AppendixFormat,
     as_of: datetime | None,
     jobs: int,
     include_pii: bool,
@@ -417,29 +506,28 @@ def certs_appendix(
         ca-incident certs appendix examples/tls-ou-misissuance/certs -o appendix.csv \\
             --crtsh crtsh.txt --problem ou-in-subject
     """
-    evidence = _collect(paths, problem, as_of, jobs, keep=True)
-    records = evidence.certificates or []
-    moment = evidence.summary.as_of or utc_now()
-    use_csv = form == "csv" or (form == "auto" and evidence.summary.count < CSV_LIMIT)
-    if use_csv:
-        text = write_csv(
-            appendix_rows(((problem, r) for r in records), moment, include_pii=include_pii)
+    with _inputs(paths) as sources, _progress("reading certificates") as update:
+        result = certs_job.appendix(
+            sources,
+            problem=problem,
+            as_of=_now(as_of),
+            form=form,
+            jobs=jobs,
+            include_pii=include_pii,
+            progress=update,
         )
-    else:
-        text = crtsh_lines(records)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(result.text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
-        _err().print(
-            f"wrote {output} ({'CSV' if use_csv else 'crt.sh list'}, {len(records):,} rows)"
-        )
+        output.write_text(result.text, encoding="utf-8")
+        shown = "CSV" if result.form == "csv" else "crt.sh list"
+        _err().print(f"wrote {safe(output)} ({shown}, {result.rows:,} rows)")
     if crtsh is not None:
-        crtsh.write_text(crtsh_lines(records), encoding="utf-8")
-        _err().print(f"wrote {crtsh}")
-    if evidence.errors:
+        crtsh.write_text(result.crtsh, encoding="utf-8")
+        _err().print(f"wrote {safe(crtsh)}")
+    if result.evidence.errors:
         _err().print(
-            f"[yellow]warning:[/] {len(evidence.errors)} input(s) could not be read as "
+            f"[yellow]warning:[/] {len(result.evidence.errors)} input(s) could not be read as "
             "certificates; 'ca-incident certs summarize' lists them"
         )
 
@@ -468,8 +556,9 @@ def certs_appendix(
 )
 @click.option(
     "--template",
-    type=click.Choice(list(TEMPLATE_NAMES)),
-    help="Check as this template instead of the one recognised.",
+    type=TEMPLATE,
+    help="Check as this template instead of the one recognised (an incident folder is "
+    "rendered with it).",
 )
 @click.option(
     "--whiteboard",
@@ -498,28 +587,29 @@ def check(
         ca-incident check examples/tls-ou-misissuance --format sarif > findings.sarif
         ca-incident check appendix.csv crtsh.txt --select APX
     """
-    chosen, skipped = _codes(select), _codes(ignore)
-    validate_codes([*chosen, *skipped])
-    moment = as_of or utc_now()
-    tags = tuple(re.findall(r"[\w.-]+", whiteboard))
-    context = Context(as_of=moment, posted=posted, whiteboard=tags)
-    findings = check_paths(
-        list(paths),
-        context,
-        select=chosen,
-        ignore=skipped,
+    options = check_job.CheckOptions(
+        as_of=_now(as_of),
+        posted=posted,
+        whiteboard=words(whiteboard),
+        select=_codes(select),
+        ignore=_codes(ignore),
         template=template,
-        as_of=moment,
     )
-    render_findings = {"text": as_text, "json": as_json, "sarif": as_sarif}[form]
-    click.echo(render_findings(findings), nl=False)
-    if any(f.severity is Severity.ERROR for f in findings):
+    result = check_job.CheckResult()
+    for path in paths:
+        if path == STDIN:
+            found = check_job.check_report_text(sys.stdin.read(), STDIN, options)
+        else:
+            found = check_job.check_paths([Path(path)], options)
+        result.findings += found.findings
+    click.echo(result.formatted(form), nl=False)
+    if result.errors:
         sys.exit(EXIT_FINDINGS)
 
 
-def _codes(values: tuple[str, ...]) -> list[str]:
+def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
     """Codes given as repeated options, or comma or space separated."""
-    return [code for value in values for code in value.replace(",", " ").split()]
+    return tuple(code for value in values for code in value.replace(",", " ").split())
 
 
 @cli.command()
@@ -538,7 +628,7 @@ def rules(as_json_flag: bool) -> None:
         return
     console = _out()
     for r in catalog:
-        console.print(f"[bold]{r.code}[/] {r.severity.value:<7} {r.message}")
+        console.print(f"[bold]{r.code}[/] {r.severity.value:<7} {safe(r.message)}")
 
 
 @cli.command()
@@ -562,7 +652,7 @@ def explain(code: str) -> None:
 )
 @click.option(
     "--reason",
-    type=click.IntRange(1, 16),
+    type=click.IntRange(1, MAX_REASON),
     required=True,
     help="The 4.9.1.1 (or 4.9.1.2) reason number.",
 )
@@ -581,24 +671,18 @@ def deadline_command(
         ca-incident deadline --aware 2026-10-14T13:47Z --reason 12
         ca-incident deadline --aware 2026-10-14T13:47Z --reason 3 --smime --json
     """
-    found = revocation_deadline(aware, reason, smime=smime, ca_certificate=ca_cert)
-    document = {
-        "deadline": iso_z(found.due),
-        "window_hours": found.reason.window_hours,
-        "reason": reason,
-        "crl_reason": found.reason.crl_reason,
-        "section": found.reason.section,
-        "text": found.reason.text,
-        "aware": iso_z(aware),
-    }
+    result = revocation_job.revocation_deadline_for(
+        aware, reason, smime=smime, ca_certificate=ca_cert
+    )
     if as_json_flag:
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json.dumps(result.as_json(), indent=2))
         return
-    crl_reason = found.reason.crl_reason or "not named by the text"
+    found = result.found.reason
+    crl_reason = found.crl_reason or "not named by the text"
     _out().print(
-        f"{found.reason.section} #{reason} ({found.reason.text}): revoke within "
-        f"{found.reason.window_hours} hours, by [bold]{report_time(found.due)}[/] "
-        f"({iso_z(found.due)}); CRLReason {crl_reason}"
+        f"{found.section} #{reason} ({safe(found.text)}): revoke within "
+        f"{found.window_hours} hours, by [bold]{report_time(result.due)}[/] "
+        f"({iso_z(result.due)}); CRLReason {crl_reason}"
     )
 
 
@@ -620,12 +704,15 @@ def deadline_command(
 )
 @click.option("--aware", type=TIMESTAMP, help="When the revocation clock started.")
 @click.option(
-    "--reason", type=click.IntRange(1, 16), help="The 4.9.1.1 (or 4.9.1.2) reason number."
+    "--reason",
+    type=click.IntRange(1, MAX_REASON),
+    help="The 4.9.1.1 (or 4.9.1.2) reason number.",
 )
 @click.option("--smime", is_flag=True, help="Use the S/MIME Baseline Requirements' table.")
 @click.option("--ca-cert", is_flag=True, help="The certificates are CA certificates (4.9.1.2).")
 @click.option("--as-of", type=TIMESTAMP, help="The moment to judge from (default: now).")
 @click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+@JOBS
 def revocation_command(
     paths: tuple[str, ...],
     crls: tuple[str, ...],
@@ -636,6 +723,7 @@ def revocation_command(
     ca_cert: bool,
     as_of: datetime | None,
     as_json_flag: bool,
+    jobs: int,
 ) -> None:
     """Check revocation of the affected certificates against CRLs and the BR deadline.
 
@@ -651,17 +739,34 @@ def revocation_command(
         ca-incident revocation certs/ --crl ca.crl --issuer ca.pem \\
             --aware 2026-10-14T13:47Z --reason 12
     """
-    moment = as_of or utc_now()
-    result = check_revocation(
-        list(paths),
-        crls=list(crls),
-        issuers=list(issuers),
-        aware=aware,
-        reason=reason,
-        smime=smime,
-        ca_certificate=ca_cert,
-        as_of=moment,
-    )
+    moment = _now(as_of)
+    crl_sources = [Source.of(c) for c in crls]
+    issuer_sources = [Source.of(i) for i in issuers]
+    if len(paths) == 1 and (Path(paths[0]) / INCIDENT_FILE).exists():
+        folder = build_job.incident_folder(paths[0])
+        result = revocation_job.check_incident_revocation(
+            load_incident(folder),
+            FolderFiles(folder),
+            crls=crl_sources,
+            issuers=issuer_sources,
+            aware=aware,
+            reason=reason,
+            as_of=moment,
+            jobs=jobs,
+        )
+    else:
+        with _inputs(paths) as sources:
+            result = revocation_job.check_revocation(
+                sources,
+                crls=crl_sources,
+                issuers=issuer_sources,
+                aware=aware,
+                reason=reason,
+                smime=smime,
+                ca_certificate=ca_cert,
+                as_of=moment,
+                jobs=jobs,
+            )
     if as_json_flag:
         click.echo(json.dumps(result.as_json(), indent=2))
     else:
@@ -682,16 +787,15 @@ def revocation_command(
             ]
             if p.not_covered:
                 parts.append(f"no CRL for the issuer {p.not_covered:,}")
-            console.print(f"[bold]{p.name}[/]: " + "; ".join(parts))
+            console.print(f"[bold]{safe(p.name)}[/]: " + "; ".join(parts))
         console.print()
-        console.print(result.paragraph)
+        console.print(safe(result.paragraph))
         for error in result.crl_errors:
-            _err().print(f"[yellow]warning:[/] CRL {error.source}: {error.error}", highlight=False)
+            _err().print(f"[yellow]warning:[/] CRL {safe(error.source)}: {safe(error.error)}")
         if result.delay_report_required:
             _err().print(
                 "[bold yellow]warning:[/] certificates were revoked late or are overdue: a "
-                "separate revocation-delay report is required (MRSP 6.1.3; IRG 3.2 Analysis)",
-                highlight=False,
+                "separate revocation-delay report is required (MRSP 6.1.3; IRG 3.2 Analysis)"
             )
     if result.delay_report_required:
         sys.exit(EXIT_FINDINGS)
@@ -716,53 +820,41 @@ def status_command(
     The clocks: first report (72 hours after awareness), Full report (14 days after the first
     disclosure), the whiteboard's Next update or else 7 days after the last update, 3 days
     after an action item's status changed, the revocation deadline, and action items due.
-    Exit 1 when anything is overdue, so it can run from cron or CI.
+    A folder whose incident.yaml does not load is listed with its errors; the others are
+    still evaluated. Exit 1 when anything is overdue or a folder failed to load, so it can
+    run from cron or CI.
 
     \b
     Example:
         ca-incident status incidents/
         ca-incident status examples --as-of 2026-11-27T12:00Z --ics deadlines.ics
     """
-    moment = as_of or utc_now()
-    found = incident_folders(list(folders) or [Path.cwd()])
-    if not found:
-        raise CaIncidentError("no incident folder (with incident.yaml) found")
-    entries = []
-    for folder in found:
-        incident = load_incident(folder)
-        entries.append((incident, folder, clocks(incident, moment)))
+    with _progress("reading incidents") as update:
+        result = status_job.status(
+            list(folders) or [Path.cwd()], as_of=_now(as_of), progress=update
+        )
     if ics_file is not None:
-        ics_file.write_bytes(ics(entries, moment))
-        _err().print(f"wrote {ics_file}")
-    overdue = any(c.overdue for _, _, found_clocks in entries for c in found_clocks)
+        ics_file.write_bytes(result.ics())
+        _err().print(f"wrote {safe(ics_file)}")
     if as_json_flag:
-        document = {
-            "as_of": iso_z(moment),
-            "incidents": [
-                {
-                    "path": str(folder),
-                    "title": incident.bugzilla_summary,
-                    "deadlines": [
-                        {"what": c.what, "due": iso_z(c.due), "overdue": c.overdue}
-                        for c in found_clocks
-                    ],
-                }
-                for incident, folder, found_clocks in entries
-            ],
-        }
-        click.echo(json.dumps(document, indent=2))
+        click.echo(json.dumps(result.as_json(), indent=2))
     else:
         console = _out()
-        for incident, folder, found_clocks in entries:
+        for entry in result.incidents:
+            if entry.incident is None:
+                console.print(f"[bold red]{safe(entry.path)}: does not load[/]")
+                for line in entry.errors:
+                    console.print(f"  {safe(line)}")
+                continue
             console.print(
-                f"[bold]{incident.bugzilla_summary}[/] ({folder}, {incident.stage.value})"
+                f"[bold]{safe(entry.title)}[/] ({safe(entry.path)}, {entry.incident.stage.value})"
             )
-            if not found_clocks:
+            if not entry.clocks:
                 console.print("  no open deadlines")
-            for c in found_clocks:
+            for c in entry.clocks:
                 mark = "[bold red]OVERDUE[/]" if c.overdue else "due    "
-                console.print(f"  {mark} {report_time(c.due)}  {c.what}")
-    if overdue:
+                console.print(f"  {mark} {report_time(c.due)}  {safe(c.what)}")
+    if result.overdue or result.failed:
         sys.exit(EXIT_FINDINGS)
 
 
@@ -815,19 +907,25 @@ def lint_command(
         ca-incident lint issued/ --jobs 2 --severity error --json
     """
     console = _err()
-    total = estimate_certificates(paths) if console.is_terminal else None
-    with _progress("linting", total) as update:
-        result, written = lint_paths(
-            paths,
-            profile=profile,
-            severity=severity,
-            select=select,
-            jobs=jobs,
-            out=out,
-            progress=update,
-        )
+    result = lint_job.LintResult()
+    with _inputs(paths) as sources:
+        total = lint_job.estimate_certificates(sources) if console.is_terminal else None
+        try:
+            with _progress("linting", total) as update:
+                lint_job.lint(
+                    sources,
+                    profile=profile,
+                    severity=severity,
+                    select=select,
+                    jobs=jobs,
+                    out=out,
+                    progress=update,
+                    into=result,
+                )
+        except KeyboardInterrupt:
+            result.interrupted = True
     if as_json_flag:
-        click.echo(json.dumps(lint_json(result), indent=2))
+        click.echo(json.dumps(result.as_json(), indent=2))
     else:
         output = _out()
         linted, undecodable = result.certificates_linted, len(result.undecodable)
@@ -836,18 +934,19 @@ def lint_command(
             first = report_time(p.first_not_before) if p.first_not_before else "?"
             last = report_time(p.last_not_before) if p.last_not_before else "?"
             output.print(
-                f"  {p.severity.lower():<8}{p.count:>8,}  {p.code}  (notBefore {first} to {last})"
+                f"  {p.severity.lower():<8}{p.count:>8,}  {safe(p.code)}  "
+                f"(notBefore {first} to {last})"
             )
         for u in result.undecodable:
-            output.print(f"  undecodable {u.source}#{u.index}: {u.error}")
-    for path in written:
-        console.print(f"wrote {path}")
+            output.print(f"  undecodable {safe(u.source)}#{u.index}: {safe(u.error)}")
+    for path in result.written:
+        console.print(f"wrote {safe(path)}")
     if result.interrupted:
         console.print(
             "[yellow]interrupted:[/] the results above cover what was linted before Ctrl-C"
         )
-        sys.exit(130)
-    if any(p.severity in ("FATAL", "ERROR") for p in result.problems.values()):
+        sys.exit(EXIT_INTERRUPTED)
+    if result.errors:
         sys.exit(EXIT_FINDINGS)
 
 

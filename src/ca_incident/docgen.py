@@ -209,6 +209,8 @@ def cli_doc(root: Path = Path()) -> str:
 
 
 def rules_doc(root: Path = Path()) -> str:
+    from ca_incident.checks import rules as _rules  # noqa: F401  # registers every rule
+    from ca_incident.checks.citations import citations
     from ca_incident.checks.registry import RULES
 
     out = [
@@ -217,7 +219,7 @@ def rules_doc(root: Path = Path()) -> str:
         "Generated from the rule registry by `make docs`; `ca-incident rules` lists the same",
         "rules and `ca-incident explain CODE` prints one. Severity follows the source: a MUST",
         "broken is an error (exit 1), a SHOULD or a heuristic a warning, anything else info.",
-        "Requirement ids refer to the project's requirements catalog (requirements.md).",
+        "Each rule links the requirements it enforces: the document and section that state them.",
         "",
         "| code | severity | finds |",
         "|---|---|---|",
@@ -241,7 +243,8 @@ def rules_doc(root: Path = Path()) -> str:
             else f"- **Example:**\n\n  ```\n  {r.example.replace(chr(10), chr(10) + '  ')}\n  ```",
             f"- **Fix:** {r.fix}",
             f"- **Applies to:** {', '.join(sorted(r.templates))}",
-            f"- **Requirement:** {r.requirement}",
+            "- **Requirement:** "
+            + "; ".join(f"[{c}]({c.url}) ({c.id})" for c in citations(r.requirement)),
             f"- **Source:** <{r.source}>",
         ]
     return "\n".join(out) + "\n"

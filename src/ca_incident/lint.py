@@ -10,18 +10,17 @@ them. A certificate pkilint cannot decode is reported in its own group, never dr
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ca_incident.certs import tasks
-from ca_incident.certs.read import STDIN, Item
-from ca_incident.certs.record import read_certificate
+from ca_incident.certs.read import Item
+from ca_incident.certs.record import lenient_parsing, read_certificate
+from ca_incident.sources import SourceLike
 
 PROFILES = ("auto", "tls", "smime", "etsi", "pkix")
 SEVERITIES = ("error", "warning", "notice")
@@ -201,9 +200,15 @@ def lint_task(task: tasks.Task, profile: str) -> tuple[list[Linted | Item], int]
     items, newlines = tasks.run(task)
     linter = _linter(profile)
     out: list[Linted | Item] = []
+    with lenient_parsing():
+        out += _lint_items(items, linter)
+    return out, newlines
+
+
+def _lint_items(items: Iterator[Item], linter: Linter) -> Iterator[Linted | Item]:
     for item in items:
         if item.der is None:
-            out.append(item)
+            yield item
             continue
         record = read_certificate(item.der, item.source, item.index)
         linted = Linted(item.source, item.index, record.sha256, record.not_before, UNDECODABLE, ())
@@ -211,144 +216,25 @@ def lint_task(task: tasks.Task, profile: str) -> tuple[list[Linted | Item], int]
             label, findings = linter.lint(item.der, Path(item.source).name, record.kind)
         except Exception as exc:  # pkilint's decoder raises many kinds; each is a finding here
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            out.append(replace(linted, pem=_pem(item.der), error=message))
+            yield replace(linted, pem=_pem(item.der), error=message)
             continue
-        out.append(
-            replace(
-                linted,
-                certificate_type=label,
-                findings=tuple(findings),
-                pem=_pem(item.der) if findings else None,
-            )
+        yield replace(
+            linted,
+            certificate_type=label,
+            findings=tuple(findings),
+            pem=_pem(item.der) if findings else None,
         )
-    return out, newlines
-
-
-SEVERITY_RANK = {"FATAL": 0, "ERROR": 1, "WARNING": 2, "NOTICE": 3, "INFO": 4}
-
-
-@dataclass
-class LintProblem:
-    """The certificates sharing one finding code: one candidate problem of an incident."""
-
-    code: str
-    severity: str
-    count: int = 0
-    first_not_before: datetime | None = None
-    last_not_before: datetime | None = None
-    message: str = ""
-
-    def add(self, not_before: datetime | None) -> None:
-        self.count += 1
-        if not_before is not None:
-            if self.first_not_before is None or not_before < self.first_not_before:
-                self.first_not_before = not_before
-            if self.last_not_before is None or not_before > self.last_not_before:
-                self.last_not_before = not_before
-
-
-@dataclass
-class LintResult:
-    certificates_linted: int = 0
-    undecodable: list[Linted] = field(default_factory=list)
-    problems: dict[str, LintProblem] = field(default_factory=dict)
-    types: dict[str, int] = field(default_factory=dict)
-    interrupted: bool = False
-
-
-def wanted(finding: LintFinding, severity: str, select: Sequence[str]) -> bool:
-    if SEVERITY_RANK.get(finding.severity, 9) > SEVERITY_RANK[severity.upper()]:
-        return False
-    return not select or any(finding.code.startswith(prefix) for prefix in select)
-
-
-class Output:
-    """What --out writes, as results arrive, so an interrupted run keeps what it found."""
-
-    def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder = folder
-        self._findings = (folder / "findings.csv").open("w", newline="", encoding="utf-8")
-        self._csv = csv.writer(self._findings, lineterminator="\n")
-        self._csv.writerow(["sha256", "code", "severity", "message", "node_path"])
-        self._files: dict[str, io.TextIOWrapper] = {}
-
-    def _file(self, name: str) -> io.TextIOWrapper:
-        handle = self._files.get(name)
-        if handle is None:
-            handle = self._files[name] = (self.folder / name).open("w", encoding="utf-8")
-        return handle
-
-    def write(self, linted: Linted, findings: list[LintFinding]) -> None:
-        for finding in findings:
-            self._csv.writerow(
-                [linted.sha256, finding.code, finding.severity, finding.message, finding.node_path]
-            )
-        for code in sorted({f.code for f in findings}):
-            self._file(f"{code}.pem").write(linted.pem or "")
-
-    def undecodable(self, linted: Linted) -> None:
-        if linted.pem:
-            self._file(f"{UNDECODABLE}.pem").write(linted.pem)
-        elif linted.sha256:
-            self._file(f"{UNDECODABLE}.txt").write(f"{linted.sha256}\n")
-
-    def close(self) -> list[Path]:
-        self._findings.close()
-        for handle in self._files.values():
-            handle.close()
-        return [self.folder / "findings.csv", *(self.folder / n for n in sorted(self._files))]
-
-
-def lint_paths(
-    paths: Sequence[str | Path],
-    *,
-    profile: str = "auto",
-    severity: str = "warning",
-    select: Sequence[str] = (),
-    jobs: int = 1,
-    out: Path | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> tuple[LintResult, list[Path]]:
-    """Lint every certificate; group findings by code. Ctrl-C stops cleanly: what was linted
-    is counted and written, and ``interrupted`` says so."""
-    result = LintResult()
-    writer = Output(out) if out is not None else None
-    done = 0
-    try:
-        for linted in _outcomes(paths, profile, jobs):
-            done += 1
-            if progress is not None:
-                progress(done)
-            if linted.error is not None:
-                result.undecodable.append(linted)
-                if writer is not None:
-                    writer.undecodable(linted)
-                continue
-            result.certificates_linted += 1
-            result.types[linted.certificate_type] = result.types.get(linted.certificate_type, 0) + 1
-            findings = [f for f in linted.findings if wanted(f, severity, select)]
-            for code in {f.code for f in findings}:
-                first = next(f for f in findings if f.code == code)
-                problem = result.problems.setdefault(
-                    code, LintProblem(code, first.severity, message=first.message)
-                )
-                problem.add(linted.not_before)
-            if writer is not None and findings:
-                writer.write(linted, findings)
-    except KeyboardInterrupt:
-        result.interrupted = True
-    written = writer.close() if writer is not None else []
-    return result, written
 
 
 LINT_RANGE = 128 << 10
 """Bytes of a bundle per lint task: about a hundred certificates, half a second of pkilint."""
 
 
-def _outcomes(paths: Sequence[str | Path], profile: str, jobs: int) -> Iterator[Linted]:
+def iter_linted(inputs: Sequence[SourceLike], profile: str, jobs: int) -> Iterator[Linted]:
+    """Every input's certificates linted, in input order; what is not a certificate comes as
+    an undecodable outcome saying why."""
     work = partial(lint_task, profile=profile)
-    outcomes = tasks.run_tasks(tasks.plan(paths, LINT_RANGE), work, work, jobs)
+    outcomes = tasks.run_tasks(tasks.plan(inputs, LINT_RANGE), work, work, jobs)
     for outcome, position in tasks.in_file_order(outcomes):
         if isinstance(outcome, Linted):
             yield replace(outcome, index=outcome.index + position.index)
@@ -358,50 +244,3 @@ def _outcomes(paths: Sequence[str | Path], profile: str, jobs: int) -> Iterator[
             "a fingerprint only: nothing to lint" if item.sha256 else "unreadable"
         )
         yield Linted(item.source, item.index, item.sha256, None, UNDECODABLE, (), error=reason)
-
-
-def lint_json(result: LintResult) -> dict[str, Any]:
-    from ca_incident.timeutil import iso_z
-
-    def moment(value: datetime | None) -> str | None:
-        return iso_z(value) if value is not None else None
-
-    return {
-        "certificates_linted": result.certificates_linted,
-        "undecodable": len(result.undecodable),
-        "problems": [
-            {
-                "code": p.code,
-                "severity": p.severity.lower(),
-                "count": p.count,
-                "first_not_before": moment(p.first_not_before),
-                "last_not_before": moment(p.last_not_before),
-                "message": p.message,
-            }
-            for p in sorted(result.problems.values(), key=lambda p: (-p.count, p.code))
-        ],
-        "undecodable_certificates": [
-            {"source": u.source, "index": u.index, "sha256": u.sha256, "error": u.error}
-            for u in result.undecodable
-        ],
-        "types": dict(sorted(result.types.items())),
-        "interrupted": result.interrupted,
-        "as_of": moment(datetime.now(UTC)),
-    }
-
-
-def estimate_certificates(paths: Sequence[str | Path]) -> int | None:
-    """A quick count for the progress bar's ETA: PEM blocks and lines, without parsing."""
-    total = 0
-    for task in tasks.plan([p for p in paths if str(p) != STDIN]):
-        if task.end is not None and task.start != 0:
-            continue
-        try:
-            head = Path(task.path).read_bytes()
-        except OSError:
-            return None
-        if head[:2] == b"\x1f\x8b":
-            return None
-        blocks = head.count(b"-----BEGIN CERTIFICATE")
-        total += blocks or (1 if head[:1] == b"\x30" else head.count(b"\n"))
-    return total or None

@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from ca_incident.revocation.deadlines import MAX_REASON, reason_numbers
 from ca_incident.timeutil import parse_date, parse_timestamp
 
 
@@ -57,8 +58,12 @@ def _identifier(value: str) -> str:
 Identifier = Annotated[str, BeforeValidator(_text), AfterValidator(_identifier)]
 
 
+CCADB_ID = re.compile(r"A\d{6}")
+"""IRG 3.2: the CA Owner's CCADB unique ID 'begins with "A" followed by a six-digit number'."""
+
+
 def _ccadb_id(value: str) -> str:
-    if not re.fullmatch(r"A\d{6}", value):
+    if not CCADB_ID.fullmatch(value):
         raise ValueError(
             f"'{value}' is not a CCADB unique ID: expected 'A' followed by six digits, "
             "e.g. 'A000123'"
@@ -174,6 +179,10 @@ class ActionStatus(StrEnum):
     COMPLETE = "Complete"
     DELAYED = "Delayed"
     CANCELED = "Canceled"
+
+
+CLOSED_STATUSES = frozenset({ActionStatus.COMPLETE, ActionStatus.CANCELED})
+"""Statuses an action item ends in."""
 
 
 class Policy(_Model):
@@ -400,7 +409,7 @@ class Closure(_Model):
 class Revocation(_Model):
     """The revocation clock: why the certificates must be revoked, and since when."""
 
-    reason: int = Field(ge=1, le=16)
+    reason: int = Field(ge=1, le=MAX_REASON)
     """The reason number of BR section 4.9.1.1 (4.9.1.2 with ``ca_certificates``), e.g. 12 for
     'not issued in accordance with these Requirements'."""
     smime: bool = False
@@ -673,7 +682,7 @@ def _agreement_issues(incident: Incident) -> list[Issue]:
             )
     revocation = incident.revocation
     if revocation is not None:
-        top = 9 if revocation.ca_certificates else (15 if revocation.smime else 16)
+        top = max(reason_numbers(smime=revocation.smime, ca_certificate=revocation.ca_certificates))
         if revocation.reason > top:
             issues.append(
                 (

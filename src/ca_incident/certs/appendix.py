@@ -15,24 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ca_incident.certs.record import CertRecord
+from ca_incident.templates import APPENDIX_COLUMNS, IsRevoked
 from ca_incident.timeutil import iso_z
 
-IRG_COLUMNS = (
-    "Precertificate SHA-256 hash",
-    "Certificate SHA-256 hash",
-    "Subject",
-    "Issuer",
-    "Not before",
-    "Not after",
-    "Serial #",
-    "dNSNames",
-    "Is revoked?",
-    "Revocation date",
-    "Revocation reason",
-)
-CSV_LIMIT = 10_000
-"""IRG 3.2: below this many certificates the CSV is required; at or above, crt.sh lists may
-replace it."""
 REDACTED = "withheld (S/MIME personal data)"
 CRTSH = "https://crt.sh/?sha256="
 
@@ -41,8 +26,7 @@ CRTSH = "https://crt.sh/?sha256="
 class Revocation:
     """What the appendix says of a certificate's revocation."""
 
-    status: str
-    """Yes, Planned, Delayed, or N/A (expired)."""
+    status: IsRevoked
     date: datetime | None = None
     reason: str | None = None
 
@@ -50,7 +34,7 @@ class Revocation:
 def revocation_of(record: CertRecord, as_of: datetime) -> Revocation | None:
     """Without revocation data only expiry is known: N/A for an expired certificate."""
     if record.not_after is not None and record.not_after <= as_of:
-        return Revocation("N/A")
+        return Revocation(IsRevoked.NOT_APPLICABLE)
     return None
 
 
@@ -78,7 +62,7 @@ def appendix_rows(
             iso_z(record.not_after) if record.not_after else "",
             record.serial or "",
             REDACTED if redact and record.dns_names else " ".join(record.dns_names),
-            state.status if state else "",
+            state.status.value if state else "",
             (iso_z(state.date) if state.date else "N/A") if state else "",
             (state.reason or "N/A") if state else "",
             problem,
@@ -88,7 +72,7 @@ def appendix_rows(
 def write_csv(rows: Iterable[list[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*IRG_COLUMNS, "Problem"])
+    writer.writerow([*APPENDIX_COLUMNS, "Problem"])
     writer.writerows(rows)
     return out.getvalue()
 

@@ -15,12 +15,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import cast
 
 from ca_incident.certs import tasks
-from ca_incident.certs.read import Item, iter_path
-from ca_incident.certs.record import CertRecord, from_fingerprint, read_certificate, signing_ca_key
+from ca_incident.certs.read import Item, iter_source
+from ca_incident.certs.record import (
+    CertRecord,
+    from_fingerprint,
+    lenient_parsing,
+    read_certificate,
+    signing_ca_key,
+)
+from ca_incident.sources import SourceLike, as_sources
 
 KINDS = ("tls", "smime", "other", "unknown")
 
@@ -114,15 +120,16 @@ def _task_results(task: tasks.Task, keep: bool) -> tuple[Iterator[Result], int]:
     items, newlines = tasks.run(task)
 
     def results() -> Iterator[Result]:
-        for item in items:
-            if item.der is not None:
-                record = read_certificate(item.der, item.source, item.index)
-                whole = keep or record.precertificate or record.fatal is not None
-                yield record if whole else _light(record)
-            elif item.sha256 is not None:
-                yield from_fingerprint(item.sha256, item.source, item.index)
-            else:
-                yield item
+        with lenient_parsing():
+            for item in items:
+                if item.der is not None:
+                    record = read_certificate(item.der, item.source, item.index)
+                    whole = keep or record.precertificate or record.fatal is not None
+                    yield record if whole else _light(record)
+                elif item.sha256 is not None:
+                    yield from_fingerprint(item.sha256, item.source, item.index)
+                else:
+                    yield item
 
     return results(), newlines
 
@@ -134,7 +141,7 @@ def _run_task(task: tasks.Task, keep: bool) -> tuple[list[Result], int]:
 
 
 def stream_records(
-    paths: Sequence[str | Path],
+    paths: Sequence[SourceLike],
     jobs: int = 1,
     errors: list[ReadError] | None = None,
     keep: bool = True,
@@ -172,7 +179,7 @@ def _merge(
 
 
 def collect(
-    paths: Sequence[str | Path],
+    paths: Sequence[SourceLike],
     name: str = "certificates",
     *,
     as_of: datetime,
@@ -292,7 +299,7 @@ def _pair(
     final_keys: dict[tuple[str | None, str | None, bytes | None], CertRecord | None],
     final_serials: set[str],
     summary: Summary,
-    paths: Sequence[str | Path],
+    paths: Sequence[SourceLike],
     keep: bool,
 ) -> list[CertRecord]:
     """Pair each precertificate with its certificate; return the unpaired ones.
@@ -324,7 +331,7 @@ def _pair_across_signing_ca(
     candidates: dict[str, list[CertRecord]],
     final_keys: dict[tuple[str | None, str | None, bytes | None], CertRecord | None],
     summary: Summary,
-    paths: Sequence[str | Path],
+    paths: Sequence[SourceLike],
     keep: bool,
 ) -> list[CertRecord]:
     from cryptography import x509
@@ -334,8 +341,8 @@ def _pair_across_signing_ca(
     precertificates = {p.sha256: p for group in candidates.values() for p in group}
     wanted: dict[tuple[str, bytes], list[CertRecord]] = {}
     finals: list[tuple[str, bytes, str]] = []
-    for path in paths:
-        for item in iter_path(path):
+    for source in as_sources(list(paths)):
+        for item in iter_source(source):
             if item.der is None:
                 continue
             try:

@@ -1,6 +1,6 @@
 """Read certificates from whatever a CA has: PEM (with ``openssl x509 -text`` output around the
 blocks), PEM bundles, DER, one base64 DER per line, lists of SHA-256 fingerprints or crt.sh
-links, folders (recursive), ``.gz``, and standard input.
+links, folders (recursive), ``.gz``, and bytes in memory.
 
 Reading streams: a file is read line by line, so a bundle of a million certificates never sits
 in memory whole. Nothing is dropped: every block or line that is not a certificate becomes an
@@ -9,14 +9,10 @@ in memory whole. Nothing is dropped: every block or line that is not a certifica
 
 from __future__ import annotations
 
-import atexit
 import binascii
 import gzip
 import io
 import re
-import shutil
-import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -24,8 +20,7 @@ from typing import BinaryIO, NamedTuple
 from asn1crypto import parser as asn1_parser
 
 from ca_incident.errors import CaIncidentError
-
-STDIN = "-"
+from ca_incident.sources import Source, SourceLike
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BEGIN = re.compile(rb"^-----BEGIN ([A-Z0-9 ]+)-----\s*$")
@@ -64,45 +59,31 @@ class NothingCertificateLike(CaIncidentError):
     """A path named by the user holds no certificate, fingerprint or crt.sh link."""
 
 
-def iter_items(paths: Iterable[str | Path]) -> Iterator[Item]:
-    """Every item of every path, in order. A missing path, or a file named directly that holds
-    nothing certificate-like, raises :class:`CaIncidentError` naming it."""
-    for path in paths:
-        yield from iter_path(path)
+def iter_items(inputs: Iterable[SourceLike]) -> Iterator[Item]:
+    """Every item of every input, in order. A missing path, or a file named directly that
+    holds nothing certificate-like, raises :class:`CaIncidentError` naming it."""
+    for value in inputs:
+        yield from iter_source(Source.of(value))
 
 
-def iter_path(path: str | Path) -> Iterator[Item]:
-    if str(path) == STDIN:
-        yield from _iter_stdin()
+def iter_source(source: Source) -> Iterator[Item]:
+    if source.data is not None:
+        yield from iter_bytes(source.data, source.name, named=True)
         return
-    path = Path(path)
+    path = source.path
+    assert path is not None
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-        for file in files:
+        for file in folder_files(path):
             yield from iter_file(file, named=False)
     elif path.exists():
-        yield from iter_file(path, named=True)
+        yield from iter_file(path, named=True, name=source.name)
     else:
-        raise CaIncidentError(f"{path}: no such file or folder")
+        raise CaIncidentError(f"{source.name}: no such file or folder")
 
 
-def _iter_stdin() -> Iterator[Item]:
-    yield from iter_file(spool_stdin(), named=True, name=STDIN)
-
-
-def spool_stdin() -> Path:
-    """Standard input, copied to a temporary file once: it can be read only once, and
-    pairing may need to read it again."""
-    if STDIN not in _SPOOLED:
-        spool = tempfile.NamedTemporaryFile(prefix="ca-incident-stdin-", delete=False)  # noqa: SIM115
-        with spool:
-            shutil.copyfileobj(sys.stdin.buffer, spool)
-        _SPOOLED[STDIN] = spool.name
-        atexit.register(Path(spool.name).unlink, missing_ok=True)
-    return Path(_SPOOLED[STDIN])
-
-
-_SPOOLED: dict[str, str] = {}
+def folder_files(folder: Path) -> list[Path]:
+    """The files of a folder, recursively, in name order, hidden ones left out."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
 def iter_file(path: Path, *, named: bool, name: str | None = None) -> Iterator[Item]:
@@ -114,12 +95,21 @@ def iter_file(path: Path, *, named: bool, name: str | None = None) -> Iterator[I
     except OSError as exc:
         raise CaIncidentError(f"{source}: cannot read: {exc.strerror or exc}") from None
     with stream:
-        head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-        if head == _GZIP_MAGIC:
-            with gzip.open(stream) as unzipped:
-                yield from _iter_stream(unzipped, source, named)  # type: ignore[arg-type]
-        else:
-            yield from _iter_stream(stream, source, named)
+        yield from _iter_maybe_gzip(stream, source, named)
+
+
+def iter_bytes(data: bytes, name: str, *, named: bool = True) -> Iterator[Item]:
+    """The items of an input held in memory."""
+    yield from _iter_maybe_gzip(io.BufferedReader(io.BytesIO(data)), name, named)
+
+
+def _iter_maybe_gzip(stream: BinaryIO, source: str, named: bool) -> Iterator[Item]:
+    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
+    if head == _GZIP_MAGIC:
+        with gzip.open(stream) as unzipped:
+            yield from _iter_stream(unzipped, source, named)  # type: ignore[arg-type]
+    else:
+        yield from _iter_stream(stream, source, named)
 
 
 def _iter_stream(stream: BinaryIO, source: str, named: bool) -> Iterator[Item]:

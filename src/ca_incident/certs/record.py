@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,10 +43,20 @@ SMIME_LEVELS = {
 SMIME_GENERATIONS = {"1": "legacy", "2": "multipurpose", "3": "strict"}
 SMIME_PREFIX = "2.23.140.1.5."
 
-# cryptography warns, rather than fails, on attribute lengths outside the X.520 bounds; the
-# value is still read, and such certificates are what incidents are about.
-warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
-warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
+
+@contextmanager
+def lenient_parsing() -> Iterator[None]:
+    """Silence, while certificates are read, what cryptography warns of rather than refuses:
+    attribute lengths outside the X.520 bounds and non-positive serials. The values are still
+    read, and such certificates are what incidents are about. Scoped so that a program using
+    ca-incident as a library keeps its own warning filters."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="Attribute's length must be", category=UserWarning
+        )
+        warnings.filterwarnings("ignore", message="Parsed a serial number which wasn't positive")
+        yield
+
 
 _SHA256 = hashlib.sha256
 _SAN = ExtensionOID.SUBJECT_ALTERNATIVE_NAME

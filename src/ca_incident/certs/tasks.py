@@ -17,15 +17,16 @@ from typing import TypeVar
 from ca_incident.certs.read import (
     _GZIP_MAGIC,
     NOTHING,
-    STDIN,
     Item,
     NothingCertificateLike,
+    folder_files,
+    iter_bytes,
     iter_file,
     iter_range,
     looks_like_der,
-    spool_stdin,
 )
 from ca_incident.errors import CaIncidentError
+from ca_incident.sources import Source, SourceLike
 
 RANGE = 2 << 20
 """Bytes of a large text file per task: thousands of certificates, a few MiB of results."""
@@ -35,9 +36,9 @@ _WINDOW = 1 << 20
 @dataclass(frozen=True)
 class Task:
     source: str
-    """The name the user knows the input by (a path, or - for standard input)."""
+    """The name the user knows the input by (a path, an attachment's name, -)."""
     path: str
-    """The file to open."""
+    """The file to open; empty for an input held in memory."""
     start: int = 0
     end: int | None = None
     """None: the whole file, read by the general reader (any format)."""
@@ -46,26 +47,28 @@ class Task:
     """The user named this file: holding nothing certificate-like is an error."""
     first_of_file: bool = True
     last_of_file: bool = True
+    data: bytes | None = None
+    """An input held in memory, read whole by the task."""
 
 
-def plan(paths: Sequence[str | Path], range_bytes: int | None = None) -> Iterator[Task]:
+def plan(inputs: Sequence[SourceLike], range_bytes: int | None = None) -> Iterator[Task]:
     """Tasks for every input; a large text file is cut into ranges of about ``range_bytes``
     (default :data:`RANGE`): smaller for slow work such as linting, so workers stay even."""
     size = range_bytes or RANGE
-    for path in paths:
-        if str(path) == STDIN:
-            yield from _file_tasks(spool_stdin(), STDIN, True, size)
+    for value in inputs:
+        source = Source.of(value)
+        if source.data is not None:
+            yield Task(source.name, "", data=source.data)
             continue
-        path = Path(path)
+        path = source.path
+        assert path is not None
         if path.is_dir():
-            for file in sorted(
-                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
-            ):
+            for file in folder_files(path):
                 yield from _file_tasks(file, str(file), False, size)
         elif path.exists():
-            yield from _file_tasks(path, str(path), True, size)
+            yield from _file_tasks(path, source.name, True, size)
         else:
-            raise CaIncidentError(f"{path}: no such file or folder")
+            raise CaIncidentError(f"{source.name}: no such file or folder")
 
 
 def _file_tasks(file: Path, source: str, named: bool, range_bytes: int) -> Iterator[Task]:
@@ -112,6 +115,8 @@ def _file_tasks(file: Path, source: str, named: bool, range_bytes: int) -> Itera
 
 def run(task: Task) -> tuple[Iterator[Item], int]:
     """The task's items, with positions local to it, and the lines it spans."""
+    if task.data is not None:
+        return iter_bytes(task.data, task.source, named=task.named), 0
     if task.end is None:
         return iter_file(Path(task.path), named=task.named, name=task.source), 0
     try:

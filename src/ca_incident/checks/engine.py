@@ -1,4 +1,7 @@
-"""Run the rules over reports, CSV appendices and crt.sh lists.
+"""Run the rules over the text of a report, a CSV appendix or a crt.sh list.
+
+This module checks text and knows nothing of files, folders or builds: the check job
+(``ca_incident.app.check``) brings those.
 
 An exception inside one rule becomes a finding (INT001) naming the rule; it never stops the
 other rules or the other files.
@@ -6,15 +9,13 @@ other rules or the other files.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from pathlib import Path
 
 from ca_incident.checks import rules as _rules  # noqa: F401  # registers every rule
 from ca_incident.checks.registry import RULES, Context, Finding, Rule, Severity
 from ca_incident.checks.report import Report, looks_truncated, parse
 from ca_incident.errors import CaIncidentError
+from ca_incident.templates import get
 
 KINDS = ("auto", "report", "csv", "crtsh")
 INTERNAL = "INT001"
@@ -71,7 +72,7 @@ def check_text(
                 )
             ]
         if template is not None:
-            report.template = template
+            report.template = get(template).name
         report.truncated = looks_truncated(text) if truncated is None else truncated
     else:
         report = Report(path=path, text=text, template=kind, lines=text.splitlines())
@@ -93,58 +94,3 @@ def check_text(
                 Finding(path, line, column, candidate.code, candidate.severity, message)
             )
     return sorted(findings, key=lambda f: (f.line, f.column, f.code))
-
-
-def check_paths(
-    paths: Sequence[str],
-    context: Context,
-    *,
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-    template: str | None = None,
-    as_of: datetime,
-) -> list[Finding]:
-    """Check files, incident folders (rendered first), or standard input."""
-    findings: list[Finding] = []
-    for path in paths:
-        if path == "-":
-            findings += check_text(
-                sys.stdin.read(), "-", context, select=select, ignore=ignore, template=template
-            )
-            continue
-        target = Path(path)
-        if target.is_dir():
-            findings += check_folder(target, context, select=select, ignore=ignore, as_of=as_of)
-            continue
-        try:
-            text = target.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise CaIncidentError(f"{path}: no such file or folder") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CaIncidentError(f"{path}: cannot read: {exc}") from None
-        findings += check_text(text, path, context, select=select, ignore=ignore, template=template)
-    return findings
-
-
-def check_folder(
-    folder: Path,
-    context: Context,
-    *,
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-    as_of: datetime,
-) -> list[Finding]:
-    """Render an incident folder as build would, then check the report and its attachments."""
-    from ca_incident.build import PREPARE_STEPS, build_incident
-
-    built = build_incident(folder, None, as_of, PREPARE_STEPS)
-    assert built.incident is not None
-    whiteboard = tuple(built.incident.whiteboard)
-    folder_context = Context(context.as_of, context.posted, context.whiteboard or whiteboard)
-    findings: list[Finding] = []
-    for name, content in built.files.items():
-        if name.endswith(".json"):
-            continue
-        shown = str(folder / "out" / name)
-        findings += check_text(content, shown, folder_context, select=select, ignore=ignore)
-    return findings

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ca_incident import __version__
+from ca_incident.checks.citations import citations
 from ca_incident.checks.registry import RULES, Finding, Rule, Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -21,19 +22,19 @@ def as_text(findings: Sequence[Finding]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return {
+        "path": finding.path,
+        "line": finding.line,
+        "column": finding.column,
+        "code": finding.code,
+        "severity": finding.severity.value,
+        "message": finding.message,
+    }
+
+
 def as_json(findings: Sequence[Finding]) -> str:
-    document = [
-        {
-            "path": f.path,
-            "line": f.line,
-            "column": f.column,
-            "code": f.code,
-            "severity": f.severity.value,
-            "message": f.message,
-        }
-        for f in findings
-    ]
-    return json.dumps(document, indent=2) + "\n"
+    return json.dumps([finding_json(f) for f in findings], indent=2) + "\n"
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:
@@ -118,7 +119,7 @@ def explain(rule: Rule) -> str:
             f"Example: {rule.example}",
             f"Fix: {rule.fix}",
             f"Applies to: {', '.join(sorted(rule.templates))}",
-            f"Requirement: {rule.requirement} (../shared/domain/requirements.md)",
+            *(f"Requirement: {c} — {c.url} ({c.id})" for c in citations(rule.requirement)),
             f"Source: {rule.source}",
             "",
         ]

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ca_incident.checks.report import Report
+from ca_incident.checks.report import UNRECOGNISED, Report
+from ca_incident.templates import IRG_20, IRG_32_FULL, MOZILLA_2023, TEMPLATES, in_families
 
 
 class Severity(StrEnum):
@@ -22,22 +23,16 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-TEMPLATES = (
-    "mozilla-2023",
-    "irg-2.0",
-    "irg-3.x-preliminary",
-    "irg-3.x-full",
-    "irg-3.x-closure",
-    "unknown",
-)
-REPORTS = frozenset(TEMPLATES)
-IRG3 = frozenset({"irg-3.x-preliminary", "irg-3.x-full", "irg-3.x-closure"})
-FULL = frozenset({"irg-3.x-full"})
-WITH_TIMELINE = frozenset({"irg-3.x-full", "irg-2.0", "mozilla-2023"})
-WITH_ACTIONS = frozenset({"irg-3.x-full", "irg-2.0"})
-LEGACY = frozenset({"mozilla-2023"})
+REPORTS = frozenset({*TEMPLATES, UNRECOGNISED})
+IRG3 = in_families("irg-3")
+FULL = frozenset({IRG_32_FULL.name})
+WITH_TIMELINE = frozenset({IRG_32_FULL.name, IRG_20.name, MOZILLA_2023.name})
+WITH_ACTIONS = frozenset({IRG_32_FULL.name, IRG_20.name})
+LEGACY = in_families("legacy")
 CSV = frozenset({"csv"})
 CRTSH = frozenset({"crtsh"})
+CHECKED_AS = (*TEMPLATES, UNRECOGNISED, "csv", "crtsh")
+"""Everything a rule can apply to: a template, an unrecognised report, an appendix, a list."""
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,12 @@ from datetime import date
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from ca_incident.checks.stamps import UTC_NOTE, Stamp, date_heading, parse_stamp
+from ca_incident.templates import DETECTION, LEGACY_TOPICS, TEMPLATES, Clue, Template
+from ca_incident.timeutil import UTC_NOTE, Stamp, date_heading, read_stamp
 
 _ACTION_COLUMN = ("action item", "action items", "action", "remediation")
+UNRECOGNISED = "unknown"
+"""The template name of a text no template's signature matches."""
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
@@ -126,14 +129,7 @@ _PLAIN_LABEL = re.compile(
 
 
 def _known_labels() -> frozenset[str]:
-    from ca_incident.report.spec import TEMPLATES
-
-    labels = {
-        normalize(item)
-        for spec in TEMPLATES.values()
-        for item in spec.outline
-        if item.startswith("**")
-    }
+    labels = {normalize(label.text) for spec in TEMPLATES.values() for label in spec.labels()}
     labels |= {"other", "what did not go well", "incident root causes", "root causes"}
     return frozenset(label for label in labels if not label[:1].isdigit())
 
@@ -149,7 +145,7 @@ _LABEL = re.compile(
 def parse(text: str, path: str = "-") -> Report:
     """Read a Markdown report."""
     tokens = _MD.parse(text)
-    report = Report(path=path, text=text, template="unknown", lines=text.splitlines())
+    report = Report(path=path, text=text, template=UNRECOGNISED, lines=text.splitlines())
     section = ""
     open_fields: list[Field] = []
     # A bold field's value ends with its list item; a heading's runs to the next heading.
@@ -228,7 +224,8 @@ def parse(text: str, path: str = "-") -> Report:
                 owner.value = (owner.value + "\n" + content).strip()
         index += 1
     _spans(report)
-    report.template = detect_template(report)
+    detected = detect_template(report)
+    report.template = detected.name if detected is not None else UNRECOGNISED
     _timeline(report)
     return report
 
@@ -262,7 +259,9 @@ def _table(tokens: list[Token], index: int, section: str) -> tuple[Table, int]:
     return Table(header, rows, row_lines, start, section), index + 1
 
 
-_TITLES = ("preliminary incident report", "full incident report", "report closure summary")
+_TITLES = tuple(
+    normalize(t.heading_markdown["title"]) for t in TEMPLATES.values() if t.family == "irg-3"
+)
 
 
 def _spans(report: Report) -> None:
@@ -299,51 +298,42 @@ def _spans(report: Report) -> None:
 _TOPIC_LINE = re.compile(
     r"^\s*(?:>\s*)*(?:#+\s*)?(?:[-*]\s+)?(?:\*\*|__)?\s*(?P<n>[1-7])\s*[.):]\s+\S"
 )
-_TOPIC_WORDS = [
-    ("first became aware",),
-    ("timeline of the actions",),
-    ("has stopped", "not yet stopped", "stopped issu", "stopped, or has not"),
-    ("summary of the problematic certificates",),
-    ("complete certificate data",),
-    ("how and why the mistakes were made",),
-    ("list of steps your ca is taking",),
-]
 
 
 def legacy_topic(label: str) -> int | None:
     """Which of the seven legacy topics a label names (1-7), if any."""
     norm = normalize(label)
     norm = re.sub(r"^\d+[.)]\s*", "", norm)
-    for number, words in enumerate(_TOPIC_WORDS, start=1):
-        if any(w in norm for w in words):
-            return number
+    for topic in LEGACY_TOPICS:
+        if any(w in norm for w in topic.keywords):
+            return topic.number
     return None
 
 
-def detect_template(report: Report) -> str:
+def _matches(clue: Clue, report: Report, heads: set[str], labels: set[str]) -> bool:
+    if clue.kind == "title":
+        return any(word in h for h in heads for word in clue.words)
+    if clue.kind == "label":
+        return any(word in labels for word in clue.words)
+    if clue.kind == "topics":
+        topics = [name for name in report.sections if name.startswith("topic ")]
+        return len(topics) >= clue.least or any(word in report.text.lower() for word in clue.words)
+    exact, *others = clue.words
+    return exact in heads or len(heads & set(others)) >= clue.least
+
+
+def detect_template(report: Report) -> Template | None:
+    """The template whose signature the report carries (see templates.DETECTION), or None."""
     heads = {h.norm for h in report.headings}
     labels = {f.norm for f in report.fields if not f.plain}
     # A title on its own first line counts like a heading ("Preliminary incident report").
     first = next((normalize(line) for line in report.lines if line.strip()), "")
     if first in _TITLES:
         heads.add(first)
-    if any("full incident report" in h for h in heads):
-        return "irg-3.x-full"
-    if any("preliminary incident report" in h for h in heads):
-        return "irg-3.x-preliminary"
-    if any("report closure summary" in h for h in heads) or any(
-        "closure summary" in h for h in heads
-    ):
-        return "irg-3.x-closure"
-    topics = {name for name in report.sections if name.startswith("topic ")}
-    if len(topics) >= 2 or re.search(r"how your ca first became aware", report.text, re.IGNORECASE):
-        return "mozilla-2023"
-    if "ca owner ccadb unique id" in labels:
-        return "irg-3.x-full"
-    core = {"summary", "impact", "timeline", "root cause analysis"}
-    if "incident report" in heads or len(core & heads) >= 3:
-        return "irg-2.0"
-    return "unknown"
+    for template, clue in DETECTION:
+        if _matches(clue, report, heads, labels):
+            return template
+    return None
 
 
 def _timeline(report: Report) -> None:
@@ -383,7 +373,7 @@ def _timeline(report: Report) -> None:
         if heading_day is not None:
             day = heading_day
             continue
-        stamp = parse_stamp(content, day=day)
+        stamp = read_stamp(content, day=day)
         if stamp is None:
             continue
         if stamp.day is None and day is None:

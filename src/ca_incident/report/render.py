@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -24,23 +24,17 @@ from ca_incident.model import (
     Stage,
     at_least,
 )
-from ca_incident.report.spec import (
+from ca_incident.templates import (
     CLOSING_STATEMENT,
-    IRG_20_ACTION_COLUMNS,
-    IRG_32_FULL_ACTION_COLUMNS,
-    LEGACY_TOPICS,
-    RELATED_COLUMNS,
+    NON_COMPLIANCE_ONGOING,
     STAGE_TEMPLATE,
-    TEMPLATES,
-    TemplateSpec,
+    Template,
+    get,
 )
 from ca_incident.timeutil import report_time
 
 BUGZILLA_COMMENT_LIMIT = 65_535
 """Bugzilla's maximum comment length, in characters."""
-
-FULL_REPORT_DAYS = 14
-"""IRG 3.2: the Full report is due within two weeks of the initial disclosure."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +77,8 @@ class ReportData:
 
     incident: Incident
     as_of: datetime
+    full_report_due: datetime | None = None
+    """When the Full report is due, as the clocks compute it; a Preliminary report promises it."""
     figures: dict[str, ProblemFigures] = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
     extra_events: list[TimelineRow] = field(default_factory=list)
@@ -159,11 +155,6 @@ class ReportData:
         rows += [row for row in self.extra_events if row.kind not in kinds]
         return sorted(rows, key=lambda row: row.at)
 
-    @property
-    def full_report_due(self) -> datetime:
-        first = self.incident.posted.preliminary or self.as_of
-        return first + timedelta(days=FULL_REPORT_DAYS)
-
     def factor_number(self, identifier: str) -> int | None:
         for number, factor in enumerate(self.incident.contributing_factors, start=1):
             if factor.id == identifier:
@@ -230,11 +221,8 @@ def _environment() -> Environment:
     env.globals.update(
         EventKind=EventKind,
         CertificateKind=CertificateKind,
-        LEGACY_TOPICS=LEGACY_TOPICS,
         CLOSING_STATEMENT=CLOSING_STATEMENT,
-        IRG_32_FULL_ACTION_COLUMNS=IRG_32_FULL_ACTION_COLUMNS,
-        IRG_20_ACTION_COLUMNS=IRG_20_ACTION_COLUMNS,
-        RELATED_COLUMNS=RELATED_COLUMNS,
+        ONGOING=NON_COMPLIANCE_ONGOING,
     )
     return env
 
@@ -246,19 +234,10 @@ class TemplateNotApplicableError(CaIncidentError):
     """The incident's stage does not yet have what the template asks for."""
 
 
-def template_for(name: str) -> TemplateSpec:
-    try:
-        return TEMPLATES[name]
-    except KeyError:
-        raise CaIncidentError(
-            f"unknown template '{name}': expected one of {', '.join(TEMPLATES)}"
-        ) from None
-
-
-def render(data: ReportData, template: str | TemplateSpec, *, check_length: bool = True) -> str:
+def render(data: ReportData, template: str | Template, *, check_length: bool = True) -> str:
     """Render the report; raise when the stage is too early for the template or the result
     does not fit in one Bugzilla comment."""
-    spec = template if isinstance(template, TemplateSpec) else template_for(template)
+    spec = template if isinstance(template, Template) else get(template)
     stage = data.incident.stage
     if not at_least(stage, spec.min_stage):
         raise TemplateNotApplicableError(
@@ -266,7 +245,14 @@ def render(data: ReportData, template: str | TemplateSpec, *, check_length: bool
             f"this one is at '{stage.value}' (set 'stage:' in incident.yaml once the fields of "
             f"that stage are filled in)"
         )
-    text = _ENV.get_template(f"{spec.name}.md.j2").render(d=data, i=data.incident, spec=spec)
+    text = _ENV.get_template(f"{spec.name}.md.j2").render(
+        d=data,
+        i=data.incident,
+        spec=spec,
+        h=spec.heading_markdown,
+        l=spec.label_markdown,
+        cols=spec.column_markdown,
+    )
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     if check_length:
         check_comment_length(text)
@@ -289,6 +275,6 @@ def check_comment_length(text: str) -> None:
     )
 
 
-def stage_template(stage: Stage) -> TemplateSpec:
+def stage_template(stage: Stage) -> Template:
     """The IRG 3.2 template that the incident's stage calls for."""
     return STAGE_TEMPLATE[stage]

@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from cryptography import x509
 from cryptography.x509.oid import CRLEntryExtensionOID
 
 from ca_incident.errors import CaIncidentError
+from ca_incident.sources import SourceLike, as_sources
 
 _PEM = re.compile(rb"-----BEGIN X509 CRL-----(.*?)-----END X509 CRL-----", re.DOTALL)
 
@@ -100,9 +100,7 @@ def _reason(entry: x509.RevokedCertificate) -> str:
     return value.reason.value if isinstance(value, x509.CRLReason) else "unspecified"
 
 
-def _load(path: Path) -> list[tuple[str, x509.CertificateRevocationList]]:
-    data = path.read_bytes()
-    source = str(path)
+def _load(data: bytes, source: str) -> list[tuple[str, x509.CertificateRevocationList]]:
     if data[:1] == b"\x30":
         # DER: do not scan megabytes of it for PEM markers.
         return [(source, x509.load_der_x509_crl(data))]
@@ -120,37 +118,37 @@ def _load(path: Path) -> list[tuple[str, x509.CertificateRevocationList]]:
     raise ValueError("no DER CRL and no PEM 'X509 CRL' block")
 
 
-def _issuer_keys(paths: Sequence[str | Path]) -> dict[str, list[x509.Certificate]]:
+def _issuer_keys(inputs: Sequence[SourceLike]) -> dict[str, list[x509.Certificate]]:
     keys: dict[str, list[x509.Certificate]] = {}
-    for path in paths:
+    for issuer in as_sources(inputs):
+        data = issuer.read_bytes()
         try:
-            data = Path(path).read_bytes()
             certificates = (
                 x509.load_pem_x509_certificates(data)
                 if b"-----BEGIN" in data
                 else [x509.load_der_x509_certificate(data)]
             )
-        except (OSError, ValueError) as exc:
-            raise CaIncidentError(f"{path}: not a readable issuer certificate ({exc})") from None
+        except ValueError as exc:
+            raise CaIncidentError(
+                f"{issuer.name}: not a readable issuer certificate ({exc})"
+            ) from None
         for certificate in certificates:
             keys.setdefault(certificate.subject.rfc4514_string(), []).append(certificate)
     return keys
 
 
-def read_crls(paths: Iterable[str | Path], issuers: Sequence[str | Path] = ()) -> CrlIndex:
-    """Index every CRL in ``paths``. A CRL that cannot be read, or whose signature does not
-    verify against a given issuer certificate, is an error naming its file; the others are
-    still used."""
+def read_crls(crls: Iterable[SourceLike], issuers: Sequence[SourceLike] = ()) -> CrlIndex:
+    """Index every CRL given (files or bytes). A CRL that cannot be read, or whose signature
+    does not verify against a given issuer certificate, is an error naming its file; the others
+    are still used."""
     index = CrlIndex()
     keys = _issuer_keys(issuers)
-    for path in paths:
-        target = Path(path)
-        if not target.exists():
-            raise CaIncidentError(f"{path}: no such CRL file")
+    for crl_source in as_sources(crls):
+        data = crl_source.read_bytes()
         try:
-            loaded = _load(target)
+            loaded = _load(data, crl_source.name)
         except (ValueError, binascii.Error) as exc:
-            index.errors.append(CrlError(str(path), f"not a readable CRL: {exc}"))
+            index.errors.append(CrlError(crl_source.name, f"not a readable CRL: {exc}"))
             continue
         for source, crl in loaded:
             try:

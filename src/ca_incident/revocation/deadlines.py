@@ -96,6 +96,15 @@ TABLES: dict[tuple[bool, bool], dict[int, Reason]] = {
 }
 
 
+MAX_REASON = max(number for table in TABLES.values() for number in table)
+"""The highest reason number of any table (TLS BR 4.9.1.1 has 16)."""
+
+
+def reason_numbers(*, smime: bool = False, ca_certificate: bool = False) -> list[int]:
+    """The reason numbers of one table, in order."""
+    return sorted(TABLES[(smime, ca_certificate)])
+
+
 def reason_for(number: int, *, smime: bool = False, ca_certificate: bool = False) -> Reason:
     table = TABLES[(smime, ca_certificate)]
     try:

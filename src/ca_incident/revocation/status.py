@@ -15,6 +15,7 @@ from datetime import datetime
 from ca_incident.certs.appendix import Revocation
 from ca_incident.certs.record import CertRecord
 from ca_incident.revocation.crl import CrlIndex
+from ca_incident.templates import IsRevoked
 from ca_incident.timeutil import report_time
 
 
@@ -83,9 +84,9 @@ def assess(
     late_hours = figures.late_hours
     count = on_time = late = overdue = in_time = expired = not_covered = 0
     last_revoked: datetime | None = None
-    planned_state = Revocation("Planned", due)
-    delayed_state = Revocation("Delayed", expected_completion)
-    expired_state = Revocation("N/A")
+    planned_state = Revocation(IsRevoked.PLANNED, due)
+    delayed_state = Revocation(IsRevoked.DELAYED, expected_completion)
+    expired_state = Revocation(IsRevoked.NOT_APPLICABLE)
     for record in records:
         count += 1
         serials = by_issuer.get(record.issuer) if record.issuer is not None else None
@@ -110,7 +111,7 @@ def assess(
                 reason = None
                 if with_reasons and record.issuer is not None and record.serial is not None:
                     reason = index.reason(record.issuer, int(record.serial, 16))
-                columns[record.sha256] = Revocation("Yes", when, reason)
+                columns[record.sha256] = Revocation(IsRevoked.YES, when, reason)
             continue
         # Not on a CRL, or revoked only after the moment judged (a newer CRL).
         if record.not_after is not None and record.not_after <= as_of:

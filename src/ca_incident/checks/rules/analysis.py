@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from ca_incident.checks.registry import IRG, WITH_ACTIONS, Context, Hit, Severity, rule
+from ca_incident.checks.registry import FULL, IRG, WITH_ACTIONS, Context, Hit, Severity, rule
 from ca_incident.checks.report import Field, Report, Table, normalize
-from ca_incident.checks.rules.template import is_na, is_placeholder
-from ca_incident.checks.stamps import parse_date_value
-from ca_incident.report.spec import IRG_20_ACTION_COLUMNS, IRG_32_FULL_ACTION_COLUMNS
+from ca_incident.checks.rules.template import CLOSED_WORDS, is_na, is_placeholder
+from ca_incident.model import ActionKind, ActionStatus
+from ca_incident.templates import IRG_20, IRG_32_FULL, MOZILLA_2023
+from ca_incident.timeutil import read_date
 
 RCA_SOURCE = f"{IRG}#incident-reports"
 _FACTOR = re.compile(r"^(?:contributing factor|root cause)\s*#?\s*(\d+)\b", re.I)
@@ -31,7 +32,7 @@ def factors(report: Report) -> list[tuple[Field, dict[str, Field]]]:
     "RCA001",
     "contributing-factors",
     Severity.ERROR,
-    frozenset({"irg-3.x-full", "irg-2.0"}),
+    WITH_ACTIONS,
     "no contributing factor, or a factor without description or detection",
     what="Checks that the Root Cause Analysis names at least one contributing factor and "
     "that each has its Description and Detection (IRG 3.x), or that the section says "
@@ -49,7 +50,7 @@ def rca001(report: Report, context: Context) -> Iterator[Hit]:
     if section is None:
         return
     text, line = section
-    if report.template == "irg-2.0":
+    if report.template == IRG_20.name:
         body = "\n".join(text.splitlines()[1:]).strip()
         if not body or is_na(body):
             yield line, 1, "the Root Cause Analysis is empty"
@@ -78,7 +79,7 @@ _AVOIDED = re.compile(
     "RCA002",
     "avoided-detection",
     Severity.WARNING,
-    frozenset({"irg-3.x-full", "irg-2.0", "mozilla-2023"}),
+    frozenset({IRG_32_FULL.name, IRG_20.name, MOZILLA_2023.name}),
     "detection does not say how the problem avoided detection until then",
     what="Looks in each factor's Detection (or topic 6) for an account of why the problem "
     "was not caught earlier.",
@@ -91,7 +92,7 @@ _AVOIDED = re.compile(
     source=RCA_SOURCE,
 )
 def rca002(report: Report, context: Context) -> Iterator[Hit]:
-    if report.template == "mozilla-2023":
+    if report.template == MOZILLA_2023.name:
         found = report.section_text("topic 6")
         if (
             found
@@ -100,7 +101,7 @@ def rca002(report: Report, context: Context) -> Iterator[Hit]:
         ):
             yield found[1], 1, "topic 6 does not say how the problem avoided detection"
         return
-    if report.template == "irg-2.0":
+    if report.template == IRG_20.name:
         found = report.section_text("root cause analysis")
         body = "\n".join(found[0].splitlines()[1:]).strip() if found else ""
         if found and body and not is_na(body) and not _AVOIDED.search(body):
@@ -135,7 +136,7 @@ _HUMAN = re.compile(
     "RCA003",
     "human-error",
     Severity.WARNING,
-    frozenset({"irg-3.x-full", "irg-2.0", "mozilla-2023"}),
+    frozenset({IRG_32_FULL.name, IRG_20.name, MOZILLA_2023.name}),
     "'human error', 'lack of training' and the like as the root cause, or training as the only "
     "remediation",
     what="Finds 'human error', 'operator error', 'lack of training', 'retrained staff' and "
@@ -175,7 +176,8 @@ def rca003(report: Report, context: Context) -> Iterator[Hit]:
 
 
 def _expected_columns(report: Report) -> tuple[str, ...]:
-    return IRG_20_ACTION_COLUMNS if report.template == "irg-2.0" else IRG_32_FULL_ACTION_COLUMNS
+    spec = IRG_20 if report.template == IRG_20.name else IRG_32_FULL
+    return spec.columns["actions"]
 
 
 @rule(
@@ -242,7 +244,7 @@ def ai002(report: Report, context: Context) -> Iterator[Hit]:
     if table is None:
         return
     for line, cell in _cells(table, "due date"):
-        if parse_date_value(cell) is None:
+        if read_date(cell) is None:
             yield line, 1, f"due date {cell.strip()[:20]!r} is not a date"
 
 
@@ -260,9 +262,7 @@ def ai002(report: Report, context: Context) -> Iterator[Hit]:
     source=RCA_SOURCE,
 )
 def ai003(report: Report, context: Context) -> Iterator[Hit]:
-    yield from _not_one_of(
-        report, "kind", ("prevent", "mitigate", "detect"), "Prevent, Mitigate or Detect"
-    )
+    yield from _not_one_of(report, "kind", KINDS, ", ".join(k.value for k in ActionKind))
 
 
 def _not_one_of(report: Report, column: str, allowed: tuple[str, ...], shown: str) -> Iterator[Hit]:
@@ -275,14 +275,15 @@ def _not_one_of(report: Report, column: str, allowed: tuple[str, ...], shown: st
             yield line, 1, f"{column} {cell.strip()[:20]!r} is not {shown}"
 
 
-STATUSES = ("ongoing", "complete", "delayed", "canceled")
+KINDS = tuple(kind.value.lower() for kind in ActionKind)
+STATUSES = tuple(status.value.lower() for status in ActionStatus)
 
 
 @rule(
     "AI004",
     "action-item-status",
     Severity.ERROR,
-    frozenset({"irg-3.x-full"}),
+    FULL,
     "status not Ongoing / Complete / Delayed / Canceled",
     what="Checks each action item's Status.",
     why="IRG 3.2 allows exactly these four; a status change obliges an update within 3 days.",
@@ -292,14 +293,14 @@ STATUSES = ("ongoing", "complete", "delayed", "canceled")
     source=RCA_SOURCE,
 )
 def ai004(report: Report, context: Context) -> Iterator[Hit]:
-    yield from _not_one_of(report, "status", STATUSES, "Ongoing, Complete, Delayed or Canceled")
+    yield from _not_one_of(report, "status", STATUSES, ", ".join(s.value for s in ActionStatus))
 
 
 @rule(
     "AI005",
     "unaddressed-factor",
     Severity.WARNING,
-    frozenset({"irg-3.x-full"}),
+    FULL,
     "a contributing factor or 'didn't go well' item that no action item addresses",
     what="Matches the contributing factors (by number) and tagged lessons (e.g. [DGW-1]) "
     "against the Corresponding Root Cause(s) column.",
@@ -356,12 +357,8 @@ def ai006(report: Report, context: Context) -> Iterator[Hit]:
         return
     today: date = context.as_of.date()
     for line, row in zip(table.row_lines, table.rows, strict=False):
-        due = parse_date_value(row[due_column]) if due_column < len(row) else None
+        due = read_date(row[due_column]) if due_column < len(row) else None
         status = normalize(row[status_column]) if status_column < len(row) else ""
-        if (
-            due is not None
-            and due < today
-            and status not in ("complete", "completed", "canceled", "cancelled")
-        ):
+        if due is not None and due < today and status not in CLOSED_WORDS:
             shown = status or "without a status"
             yield line, 1, f"due {due.isoformat()}, before {today.isoformat()}, and still {shown}"

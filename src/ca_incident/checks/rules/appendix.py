@@ -8,25 +8,25 @@ import io
 import re
 from collections.abc import Iterator
 
-from ca_incident.certs.appendix import IRG_COLUMNS
-from ca_incident.checks.registry import CRTSH, CSV, IRG, Context, Hit, Severity, rule
+from ca_incident.checks.registry import CRTSH, CSV, IRG, WITH_ACTIONS, Context, Hit, Severity, rule
 from ca_incident.checks.report import Report
 from ca_incident.checks.rules.summary import certificates_affected
 from ca_incident.checks.rules.template import is_na
-from ca_incident.checks.stamps import parse_date_value
+from ca_incident.templates import APPENDIX_COLUMNS, IsRevoked
+from ca_incident.timeutil import read_date
 
 APPENDIX_SOURCE = f"{IRG}#incident-reports"
 _HASH = re.compile(r"^[0-9a-fA-F]{64}$")
 _SERIAL = re.compile(r"^(?:[0-9a-fA-F]{2}:)*[0-9a-fA-F]+$")
 _CRTSH_LINE = re.compile(r"^https://crt\.sh/\?sha256=[0-9A-Fa-f]{64}$")
-REVOKED = ("yes", "planned", "delayed", "n/a")
+REVOKED = tuple(value.value.lower() for value in IsRevoked)
 
 
 @rule(
     "APX001",
     "certificate-data-missing",
     Severity.ERROR,
-    frozenset({"irg-3.x-full", "irg-2.0"}),
+    WITH_ACTIONS,
     "certificates affected but no appendix, attachment or crt.sh list",
     what="When the report says certificates are affected, checks that the Appendix gives "
     "them: an attached CSV, a crt.sh list, or links.",
@@ -82,14 +82,18 @@ def apx002(report: Report, context: Context) -> Iterator[Hit]:
         yield 1, 1, "the CSV is empty"
         return
     header = [h.strip() for h in first[1]]
-    if header[: len(IRG_COLUMNS)] != list(IRG_COLUMNS):
-        yield 1, 1, f"header is not the IRG columns in order: expected {', '.join(IRG_COLUMNS)}"
+    if header[: len(APPENDIX_COLUMNS)] != list(APPENDIX_COLUMNS):
+        yield (
+            1,
+            1,
+            f"header is not the IRG columns in order: expected {', '.join(APPENDIX_COLUMNS)}",
+        )
         return
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) < len(IRG_COLUMNS):
-            yield line, 1, f"{len(row)} columns; the IRG appendix has {len(IRG_COLUMNS)}"
+        if len(row) < len(APPENDIX_COLUMNS):
+            yield line, 1, f"{len(row)} columns; the IRG appendix has {len(APPENDIX_COLUMNS)}"
             continue
         pre, final, _, _, not_before, not_after, serial, _, revoked, revoked_on, _ = row[:11]
         if not pre.strip() and not final.strip():
@@ -100,7 +104,7 @@ def apx002(report: Report, context: Context) -> Iterator[Hit]:
         if serial.strip() and not _SERIAL.match(serial.strip()):
             yield line, 1, f"serial {serial.strip()[:20]!r} is not hex"
         for name, value in (("Not before", not_before), ("Not after", not_after)):
-            if value.strip() and parse_date_value(value) is None:
+            if value.strip() and read_date(value) is None:
                 yield line, 1, f"{name} {value.strip()[:25]!r} is not a date"
         if revoked.strip() and revoked.strip().lower() not in REVOKED:
             yield (
@@ -109,7 +113,7 @@ def apx002(report: Report, context: Context) -> Iterator[Hit]:
                 f"Is revoked? {revoked.strip()[:15]!r} is not Yes, Planned, Delayed or N/A",
             )
         value = revoked_on.strip()
-        if value and not is_na(value) and parse_date_value(value) is None:
+        if value and not is_na(value) and read_date(value) is None:
             yield line, 1, f"Revocation date {value[:25]!r} is not a date or N/A"
 
 

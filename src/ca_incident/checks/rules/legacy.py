@@ -7,21 +7,23 @@ from collections.abc import Callable, Iterator
 
 from ca_incident.checks.registry import LEGACY, SEED, Context, Hit, Severity, rule
 from ca_incident.checks.report import Report
-from ca_incident.checks.stamps import DATE, TIME
+from ca_incident.templates import LEGACY_TOPICS
+from ca_incident.timeutil import DATE, TIME
 
 _MONTH_DAY = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b", re.I
 )
 
-_TOPICS = {
-    1: ("awareness", "how the CA first became aware, with the date and time"),
-    2: ("timeline", "a date-and-time-stamped timeline"),
-    3: ("issuance", "whether issuance stopped (a pledge) or why not"),
-    4: ("summary", "per problem, the number of certificates and the first and last issuance dates"),
-    5: ("certificate data", "the certificate data: crt.sh links, fingerprints or an attachment"),
-    6: ("root cause", "how and why it happened, and how it avoided detection"),
-    7: ("remediation", "the remediation steps, each with the date it will be completed"),
+_NEEDS = {
+    1: "how the CA first became aware, with the date and time",
+    2: "a date-and-time-stamped timeline",
+    3: "whether issuance stopped (a pledge) or why not",
+    4: "per problem, the number of certificates and the first and last issuance dates",
+    5: "the certificate data: crt.sh links, fingerprints or an attachment",
+    6: "how and why it happened, and how it avoided detection",
+    7: "the remediation steps, each with the date it will be completed",
 }
+"""What a complete answer to each topic gives, as the rules check it."""
 
 
 def _body(report: Report, topic: int) -> tuple[str, int] | None:
@@ -56,7 +58,7 @@ def _complete(topic: int) -> Callable[[str, Report], bool]:
 
 
 def _register(topic: int) -> None:
-    short, needs = _TOPICS[topic]
+    short, needs = LEGACY_TOPICS[topic - 1].short, _NEEDS[topic]
 
     def check(report: Report, context: Context) -> Iterator[Hit]:
         found = _body(report, topic)
@@ -100,5 +102,5 @@ def _register(topic: int) -> None:
     )(check)
 
 
-for _topic in range(1, 8):
-    _register(_topic)
+for _topic in LEGACY_TOPICS:
+    _register(_topic.number)

@@ -5,19 +5,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ca_incident.checks.registry import IRG, IRG3, Context, Hit, Severity, rule
+from ca_incident.checks.registry import FULL, IRG, IRG3, Context, Hit, Severity, rule
 from ca_incident.checks.report import Field, Report
 from ca_incident.checks.rules.template import is_na, is_placeholder
-from ca_incident.checks.stamps import Stamp, parse_stamp
+from ca_incident.model import CCADB_ID, DisclosureSource
+from ca_incident.templates import (
+    IRG_32_FULL,
+    IRG_32_PRELIMINARY,
+    MOZILLA_2023,
+    NON_COMPLIANCE_ONGOING,
+)
+from ca_incident.timeutil import Stamp, read_stamp
 
-SOURCES = ("self reported", "third party reported", "audit")
+ONGOING = NON_COMPLIANCE_ONGOING.lower()
+SOURCES = tuple(source.value.lower() for source in DisclosureSource)
+SOURCES_SHOWN = ", ".join(source.value for source in DisclosureSource)
 
 
 @rule(
     "SUM001",
     "ccadb-id-format",
     Severity.ERROR,
-    frozenset({"irg-3.x-full", "irg-3.x-preliminary"}),
+    frozenset({IRG_32_FULL.name, IRG_32_PRELIMINARY.name}),
     "CCADB unique ID is not 'A' followed by six digits",
     what="Checks the CA Owner CCADB unique ID.",
     why="IRG 3.2: the ID 'begins with \"A\" followed by a six-digit number'; an organisation "
@@ -32,7 +41,7 @@ def sum001(report: Report, context: Context) -> Iterator[Hit]:
     if found is None or is_placeholder(found.value) or is_na(found.value):
         return
     value = re.sub(r"[*_`]", "", found.value).strip().split()[0] if found.value.strip() else ""
-    if not re.fullmatch(r"A\d{6}", value):
+    if not CCADB_ID.fullmatch(value):
         yield (
             found.line,
             found.column,
@@ -63,16 +72,16 @@ def sum002(report: Report, context: Context) -> Iterator[Hit]:
         yield (
             found.line,
             found.column,
-            f"'{found.value.strip()[:40]}' is not Self Reported, Third Party Reported or Audit",
+            f"'{found.value.strip()[:40]}' is not one of: {SOURCES_SHOWN}",
         )
 
 
 def _moment(field: Field) -> tuple[str, Stamp | None]:
     """('ok', stamp), ('na', None), or a problem."""
     value = re.sub(r"[*_`]", "", field.value).strip()
-    if is_na(value) or value.lower().startswith(("ongoing", "not yet", "tbd")):
+    if is_na(value) or value.lower().startswith((ONGOING, "not yet", "tbd")):
         return "open", None
-    stamp = parse_stamp(value, window=80)
+    stamp = read_stamp(value, window=80)
     if stamp is None or stamp.day is None:
         return "not a date", None
     if stamp.clock is None:
@@ -86,7 +95,7 @@ def _moment(field: Field) -> tuple[str, Stamp | None]:
     "SUM003",
     "timeline-summary-dates",
     Severity.ERROR,
-    frozenset({"irg-3.x-full"}),
+    FULL,
     "non-compliance start / identified / end not date-times with a zone, or out of order",
     what="Reads the Timeline summary's three dates: each a date and time in UTC or with an "
     "offset; start before identified; the end may be Ongoing or an expected date.",
@@ -144,7 +153,7 @@ def _issuance_field(report: Report) -> Field | None:
     "IMP001",
     "issuance-stopped-answer",
     Severity.ERROR,
-    frozenset({"irg-3.x-full"}),
+    FULL,
     "'was issuance stopped' not answered yes or no, or 'no' without a reason",
     what="Checks that the answer starts with Yes or No, and that a No says why.",
     why="A 'yes' is a pledge to the community; a 'no' requires an explanation (2023 wiki "
@@ -187,7 +196,7 @@ def certificates_affected(report: Report) -> bool:
     "IMP002",
     "certificate-counts",
     Severity.ERROR,
-    frozenset({"irg-3.x-full", "mozilla-2023"}),
+    frozenset({IRG_32_FULL.name, MOZILLA_2023.name}),
     "a certificate incident without total and remaining-valid counts (or, legacy, per-problem "
     "count and first and last issuance dates)",
     what="In an incident that affects certificates: the total and the 'remaining valid' count "
@@ -202,7 +211,7 @@ def certificates_affected(report: Report) -> bool:
     source=f"{IRG}#incident-reports",
 )
 def imp002(report: Report, context: Context) -> Iterator[Hit]:
-    if report.template == "mozilla-2023":
+    if report.template == MOZILLA_2023.name:
         topic = report.section_text("topic 4")
         if topic is None:
             return
@@ -233,7 +242,7 @@ def imp002(report: Report, context: Context) -> Iterator[Hit]:
     "IMP003",
     "revocation-delay-analysis",
     Severity.ERROR,
-    frozenset({"irg-3.x-full"}),
+    FULL,
     "a revocation-delay incident without the Analysis",
     what="When the whiteboard says revocation-delay (--whiteboard), the text speaks of a "
     "delayed revocation, or the appendix marks certificates Delayed: the Analysis must be "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from ca_incident.checks.registry import (
@@ -19,39 +19,42 @@ from ca_incident.checks.registry import (
     Severity,
     rule,
 )
-from ca_incident.checks.report import Field, Report, normalize
+from ca_incident.checks.report import UNRECOGNISED, Field, Report, normalize
+from ca_incident.model import CLOSED_STATUSES
 from ca_incident.report.render import BUGZILLA_COMMENT_LIMIT
-from ca_incident.report.spec import (
+from ca_incident.templates import (
     CLOSING_STATEMENT,
+    GRACE_DAYS,
     IRG_20,
     IRG_32_CLOSURE,
     IRG_32_FULL,
     IRG_32_PRELIMINARY,
+    TEMPLATES,
+    Template,
 )
 
+CLOSED_WORDS = frozenset({s.value.lower() for s in CLOSED_STATUSES} | {"completed", "cancelled"})
+"""An action item's status when it is done, as reports spell it."""
 PLACEHOLDER = re.compile(
     r"^(?:tbd|tba|tbc|to be (?:determined|confirmed|added)|-+|\?+|\.\.\.|…|pending|xx+)$", re.I
 )
 NA = re.compile(r"^\s*n\s*/?\s*a\b\.?", re.I)
 
 SECTIONS = {
-    "irg-3.x-full": [h for h in IRG_32_FULL.outline if h.startswith("#")],
-    "irg-3.x-preliminary": [h for h in IRG_32_PRELIMINARY.outline if h.startswith("#")],
-    "irg-2.0": [h for h in IRG_20.outline if h.startswith("### ")],
+    IRG_32_FULL.name: [h.markdown for h in IRG_32_FULL.headings()],
+    IRG_32_PRELIMINARY.name: [h.markdown for h in IRG_32_PRELIMINARY.headings()],
+    IRG_20.name: [h.markdown for h in IRG_20.headings(level=3)],
 }
-_OPTIONAL = {"root cause analysis methodology used", "timeline summary"}
-_PER_FACTOR = {"description", "timeline", "detection", "interaction with other factors"}
 
 
-def _labels(outline: tuple[str, ...]) -> list[str]:
-    labels = [normalize(item) for item in outline if item.startswith("**")]
-    return [label for label in labels if label not in _OPTIONAL and label not in _PER_FACTOR]
+def _labels(spec: Template) -> list[str]:
+    return [
+        normalize(label.text) for label in spec.labels() if label.required and not label.per_factor
+    ]
 
 
 REQUIRED_FIELDS = {
-    "irg-3.x-full": _labels(IRG_32_FULL.outline),
-    "irg-3.x-preliminary": _labels(IRG_32_PRELIMINARY.outline),
-    "irg-3.x-closure": _labels(IRG_32_CLOSURE.outline),
+    spec.name: _labels(spec) for spec in TEMPLATES.values() if spec.family == "irg-3"
 }
 SYNONYMS = {
     "additional": ("additional", "other"),
@@ -59,13 +62,14 @@ SYNONYMS = {
     "where we got lucky": ("where we got lucky", "where did we get lucky", "where we were lucky"),
 }
 
-# (template, superseded on): CCADB Policy 6.1 allows a superseded template for 30 days.
-SUPERSEDED = {
-    "mozilla-2023": (datetime(2023, 10, 17, tzinfo=UTC), "IRG 2.0"),
-    "irg-2.0": (datetime(2025, 3, 1, tzinfo=UTC), "IRG 3.0"),
+SUPERSEDED: dict[str, tuple[datetime, str]] = {
+    spec.name: (spec.superseded_on, spec.successor or "its successor")
+    for spec in TEMPLATES.values()
+    if spec.superseded_on is not None
 }
-GRACE = timedelta(days=30)
-IRG_30_EFFECTIVE = datetime(2025, 3, 1, tzinfo=UTC)
+"""Template -> (superseded on, by what)."""
+GRACE = timedelta(days=GRACE_DAYS)
+IRG_30_EFFECTIVE = IRG_32_FULL.current_from
 """Field-level templates (Preliminary, Full, Closure) exist from IRG 3.0 on."""
 
 
@@ -115,7 +119,7 @@ def _cut_after(report: Report, items: list[str]) -> int:
     source=IRG_FULL,
 )
 def tpl001(report: Report, context: Context) -> Iterator[Hit]:
-    if report.template == "unknown":
+    if report.template == UNRECOGNISED:
         yield 1, 1, "no incident report template recognised (IRG 3.x, IRG 2.0 or the seven topics)"
         return
     expected = SECTIONS.get(report.template)
@@ -311,7 +315,7 @@ def gen003(report: Report, context: Context) -> Iterator[Hit]:
     "CLS001",
     "closure-incomplete",
     Severity.ERROR,
-    frozenset({"irg-3.x-closure", "irg-3.x-full"}),
+    frozenset({IRG_32_CLOSURE.name, IRG_32_FULL.name}),
     "closure summary missing a field or the closing statement, or an action item still open",
     what="In a Report Closure Summary: the four fields, the closing statement verbatim, and "
     "no action item other than Complete or Canceled in the report.",
@@ -324,7 +328,7 @@ def gen003(report: Report, context: Context) -> Iterator[Hit]:
     source=f"{IRG}#closure-report",
 )
 def cls001(report: Report, context: Context) -> Iterator[Hit]:
-    if report.template != "irg-3.x-closure" and not report.has_section("report closure summary"):
+    if report.template != IRG_32_CLOSURE.name and not report.has_section("report closure summary"):
         return
     flat = re.sub(r"\s+", " ", report.text)
     if CLOSING_STATEMENT not in flat and not report.truncated:
@@ -336,7 +340,7 @@ def cls001(report: Report, context: Context) -> Iterator[Hit]:
             column = header.index("status")
             for line, row in zip(table.row_lines, table.rows, strict=False):
                 status = normalize(row[column]) if column < len(row) else ""
-                if status not in ("complete", "completed", "canceled", "cancelled"):
+                if status not in CLOSED_WORDS:
                     yield (
                         line,
                         1,

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from ca_incident.checks.registry import IRG, WITH_TIMELINE, Context, Hit, Severity, rule
+from ca_incident.checks.registry import FULL, IRG, WITH_TIMELINE, Context, Hit, Severity, rule
 from ca_incident.checks.report import Report
-from ca_incident.checks.stamps import parse_stamp
+from ca_incident.timeutil import read_stamp
 
 TIMELINE_SOURCE = f"{IRG}#incident-reports"
 
@@ -112,7 +112,7 @@ def tl004(report: Report, context: Context) -> Iterator[Hit]:
     if not timed or report.truncated:
         return
     identified = report.field("Non-compliance identified date")
-    stamp = parse_stamp(identified.value, window=80) if identified is not None else None
+    stamp = read_stamp(identified.value, window=80) if identified is not None else None
     first = timed[0]
     if stamp is not None and stamp.day is not None and first.stamp and first.stamp.day:
         if first.stamp.day >= stamp.day:
@@ -135,7 +135,7 @@ _RESUME = re.compile(
     "TL005",
     "issuance-stop-not-in-timeline",
     Severity.WARNING,
-    frozenset({"irg-3.x-full"}),
+    FULL,
     "issuance said to be stopped, but no stop and resume events in the timeline",
     what="When Impact answers Yes to 'was issuance stopped', looks for the stop and the "
     "resumption in the timeline.",

@@ -1,8 +1,11 @@
-"""``build``: from an incident folder to the files a CA posts to Bugzilla.
+"""The build job: from an incident and its certificates and CRLs to the files a CA posts to
+Bugzilla (the report, the appendix, crt.sh lists, evidence.json), checked as a reviewer would.
 
 The build is a sequence of steps over one :class:`Build`. Each step reads what earlier steps
-left and adds its own part (figures, attachments, warnings, files written), so a capability is
-added by adding a step, and a caller can run its own sequence.
+left and adds its own part (figures, attachments, warnings), so a capability is added by adding
+a step, and a caller can run its own sequence. Nothing here touches the disk except
+:func:`build_folder`, which reads an incident folder and writes its ``out/``; an incident held
+in memory builds the same way with :class:`~ca_incident.sources.MemoryFiles`.
 """
 
 from __future__ import annotations
@@ -12,12 +15,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from ca_incident.certs.appendix import CSV_LIMIT, Revocation, appendix_rows, crtsh_lines, write_csv
+from ca_incident import clocks
+from ca_incident.certs.appendix import (
+    Revocation,
+    appendix_rows,
+    crtsh_lines,
+    write_csv,
+)
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
 from ca_incident.certs.record import CertRecord
-from ca_incident.checks.registry import Finding
+from ca_incident.checks.engine import check_text
+from ca_incident.checks.output import finding_json
+from ca_incident.checks.registry import Context, Finding, Severity
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import incident_path, load_incident
 from ca_incident.model import EventKind, Incident, Stage
@@ -29,32 +41,36 @@ from ca_incident.report.render import (
     TimelineRow,
     render,
     stage_template,
-    template_for,
 )
-from ca_incident.report.spec import TemplateSpec
 from ca_incident.revocation.crl import CrlIndex, read_crls
-from ca_incident.revocation.deadlines import deadline
 from ca_incident.revocation.status import ProblemRevocation, assess
-from ca_incident.timeutil import report_time, utc_now
+from ca_incident.sources import FolderFiles, Resolver, resolve_all
+from ca_incident.templates import Template, appendix_form, get
+from ca_incident.timeutil import iso_z, report_time
 
 REPORT_FILE = "report.md"
+OUT = "out"
 
 
 @dataclass
 class Build:
     """The state of one build, passed from step to step."""
 
-    folder: Path
-    out: Path
+    incident: Incident
+    files: Resolver
+    """Where the incident's certificate and CRL names lead."""
     as_of: datetime
-    incident: Incident | None = None
-    data: ReportData | None = None
-    template: TemplateSpec | None = None
+    out: str = OUT
+    """How findings name the output files: the output folder, as the user knows it."""
+    data: ReportData = field(init=False)
+    template: Template | None = None
     report: str | None = None
     template_name: str | None = None
     """A template other than the stage's, as ``render --template`` asks."""
-    files: dict[str, str] = field(default_factory=dict)
-    """What the write step writes to ``out``: file name -> content."""
+    posted: datetime | None = None
+    """When the report is (or was) posted, for the check; default: what the incident says."""
+    files_out: dict[str, str] = field(default_factory=dict)
+    """What a write puts in the output folder: file name -> content."""
     written: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
@@ -67,31 +83,45 @@ class Build:
     revocation_columns: dict[str, Revocation] = field(default_factory=dict)
     jobs: int = 1
 
-    def require_data(self) -> ReportData:
-        if self.data is None:
-            raise RuntimeError("the load step must run before this step")
-        return self.data
+    def __post_init__(self) -> None:
+        self.data = ReportData(
+            self.incident, self.as_of, full_report_due=clocks.full_report_due(self.incident)
+        )
 
     def add_file(self, name: str, content: str) -> None:
-        self.files[name] = content
+        self.files_out[name] = content
+
+    @property
+    def errors(self) -> bool:
+        """Whether the check found an error-severity finding."""
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    def as_json(self) -> dict[str, Any]:
+        incident = self.incident
+        return {
+            "incident": incident.bugzilla_summary,
+            "stage": incident.stage.value,
+            "template": self.template.name if self.template else None,
+            "as_of": iso_z(self.as_of),
+            "report_characters": len(self.report or ""),
+            "report_limit": BUGZILLA_COMMENT_LIMIT,
+            "files": sorted(self.files_out),
+            "written": [str(path) for path in self.written],
+            "warnings": list(self.warnings),
+            "findings": [finding_json(f) for f in self.findings],
+        }
 
 
 Step = Callable[[Build], None]
 
 
-def load_step(build: Build) -> None:
-    """Validate the incident file; every error is reported at once."""
-    build.incident = load_incident(build.folder)
-    build.data = ReportData(build.incident, build.as_of)
-
-
 def crl_step(build: Build) -> None:
     """Read the CRLs the incident names, verifying them with its issuer certificates."""
-    plan = build.require_data().incident.revocation
+    plan = build.incident.revocation
     if plan is None or not plan.crls:
         return
     build.crl_index = read_crls(
-        [build.folder / p for p in plan.crls], [build.folder / p for p in plan.issuers]
+        resolve_all(build.files, plan.crls), resolve_all(build.files, plan.issuers)
     )
     for error in build.crl_index.errors:
         build.warnings.append(f"CRL {error.source}: {error.error}")
@@ -111,13 +141,12 @@ def _revoked_by(build: Build) -> Callable[[CertRecord], bool] | None:
 
 def evidence_step(build: Build) -> None:
     """Count each problem's certificates; the report's figures come from them."""
-    data = build.require_data()
+    data = build.data
     for problem in data.certificate_problems:
         if not problem.certificates:
             continue
-        paths = [build.folder / p for p in problem.certificates]
         evidence = collect(
-            paths,
+            resolve_all(build.files, problem.certificates),
             problem.id,
             as_of=build.as_of,
             jobs=build.jobs,
@@ -148,18 +177,14 @@ def evidence_step(build: Build) -> None:
 
 def revocation_step(build: Build) -> None:
     """Where each problem's certificates stand against the revocation deadline."""
-    data = build.require_data()
+    data = build.data
     incident = data.incident
     plan, index = incident.revocation, build.crl_index
     if plan is None or index is None or not build.evidence:
         return
-    clock = incident.revocation_clock
-    due = (
-        deadline(clock, plan.reason, smime=plan.smime, ca_certificate=plan.ca_certificates).due
-        if clock is not None
-        else None
-    )
-    total = sum(e.summary.count + e.summary.precertificates_only for e in build.evidence.values())
+    found = clocks.revocation_deadline(incident)
+    due = found.due if found is not None else None
+    total = _certificates(build)
     for name, evidence in build.evidence.items():
         figures, columns = assess(
             name,
@@ -168,7 +193,7 @@ def revocation_step(build: Build) -> None:
             due,
             build.as_of,
             plan.expected_completion,
-            with_reasons=total < CSV_LIMIT,
+            with_reasons=appendix_form(total) == "csv",
         )
         build.revocation[name] = figures
         build.revocation_columns.update(columns)
@@ -206,9 +231,9 @@ def appendix_step(build: Build) -> None:
     per problem; both become attachments named in the report."""
     if not build.evidence:
         return
-    data = build.require_data()
-    total = sum(e.summary.count + e.summary.precertificates_only for e in build.evidence.values())
-    if total < CSV_LIMIT:
+    data = build.data
+    total = _certificates(build)
+    if appendix_form(total) == "csv":
         rows = appendix_rows(
             (
                 (name, record)
@@ -237,9 +262,15 @@ def appendix_step(build: Build) -> None:
     build.add_file("evidence.json", json.dumps(document, indent=2) + "\n")
 
 
+def _certificates(build: Build) -> int:
+    """The entries of every problem's certificate list: certificates (a precertificate and its
+    certificate once) and precertificates without their certificate."""
+    return sum(e.summary.count + e.summary.precertificates_only for e in build.evidence.values())
+
+
 def missing_figures_step(build: Build) -> None:
     """Warn about certificate problems the report cannot give numbers for."""
-    data = build.require_data()
+    data = build.data
     for problem in data.certificate_problems:
         if data.figures_for(problem) is None:
             build.warnings.append(
@@ -250,52 +281,61 @@ def missing_figures_step(build: Build) -> None:
 def render_step(build: Build) -> None:
     """Render the report of the incident's stage (IRG 3.2 Preliminary, Full or Closure), or
     of the template asked for."""
-    data = build.require_data()
     if build.template_name is not None:
-        build.template = template_for(build.template_name)
+        build.template = get(build.template_name)
     else:
-        build.template = stage_template(data.incident.stage)
-    build.report = render(data, build.template)
+        build.template = stage_template(build.incident.stage)
+    build.report = render(build.data, build.template)
     build.add_file(REPORT_FILE, build.report)
 
 
 def clocks_step(build: Build) -> None:
     """Overdue reporting clocks become warnings: a slip is an incident of its own."""
-    from ca_incident.clocks import clocks
-
-    for clock in clocks(build.require_data().incident, build.as_of):
+    for clock in clocks.clocks(build.incident, build.as_of):
         if clock.overdue:
             build.warnings.append(f"overdue since {report_time(clock.due)}: {clock.what}")
 
 
 def check_step(build: Build) -> None:
-    """Check the report and attachments as a reviewer's ca-incident check would."""
-    from ca_incident.checks.engine import check_text
-    from ca_incident.checks.registry import Context
+    """Check the report and attachments as a reviewer's ``ca-incident check`` would."""
+    build.findings = check_built(build)
 
-    incident = build.require_data().incident
-    posted = {
+
+def check_built(
+    build: Build,
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    whiteboard: Sequence[str] = (),
+) -> list[Finding]:
+    """The checker's findings on what the build produced, each file named as it is written.
+
+    The report is judged as posted when the incident says it was, else at ``as_of``; a
+    template asked for is checked as that template."""
+    incident = build.incident
+    posted = build.posted or {
         Stage.PRELIMINARY: incident.posted.preliminary,
         Stage.FULL: incident.posted.full,
+        Stage.CLOSURE: incident.posted.closure,
     }.get(incident.stage)
-    context = Context(build.as_of, posted or build.as_of, tuple(incident.whiteboard))
-    for name, content in build.files.items():
+    context = Context(build.as_of, posted or build.as_of, tuple(whiteboard or incident.whiteboard))
+    findings: list[Finding] = []
+    for name, content in build.files_out.items():
         if name.endswith(".json"):
             continue
-        build.findings += check_text(content, str(build.out / name), context)
-
-
-def write_step(build: Build) -> None:
-    """Write every file the steps produced, the report last."""
-    build.out.mkdir(parents=True, exist_ok=True)
-    for name in sorted(build.files, key=lambda n: (n == REPORT_FILE, n)):
-        path = build.out / name
-        path.write_text(build.files[name], encoding="utf-8")
-        build.written.append(path)
+        template = build.template.name if name == REPORT_FILE and build.template else None
+        findings += check_text(
+            content,
+            f"{build.out}/{name}",
+            context,
+            select=select,
+            ignore=ignore,
+            template=template,
+        )
+    return findings
 
 
 PREPARE_STEPS: tuple[Step, ...] = (
-    load_step,
     crl_step,
     evidence_step,
     revocation_step,
@@ -303,41 +343,91 @@ PREPARE_STEPS: tuple[Step, ...] = (
     appendix_step,
     render_step,
 )
-"""Everything but checking and writing: what ``render`` runs."""
-DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, clocks_step, check_step, write_step)
+"""Everything but checking: what ``render`` runs."""
+DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, clocks_step, check_step)
 
 
-def build_incident(
-    folder: Path | str,
-    out: Path | str | None = None,
-    as_of: datetime | None = None,
+def build(
+    incident: Incident,
+    files: Resolver,
+    *,
+    as_of: datetime,
     steps: Sequence[Step] = DEFAULT_STEPS,
     jobs: int = 1,
     template: str | None = None,
+    out: str = OUT,
+    posted: datetime | None = None,
 ) -> Build:
-    """Build the incident in ``folder`` into ``out`` (default ``folder/out``)."""
+    """Build an incident: its certificate and CRL names are looked up through ``files``."""
+    result = Build(
+        incident=incident,
+        files=files,
+        as_of=as_of,
+        out=out,
+        jobs=jobs,
+        template_name=template,
+        posted=posted,
+    )
+    for step in steps:
+        step(result)
+    return result
+
+
+def incident_folder(folder: Path | str) -> Path:
+    """The incident folder a user named (the folder, or its incident.yaml)."""
     folder = Path(folder)
     if not folder.is_dir():
         if folder.exists() and folder.name.endswith((".yaml", ".yml")):
-            folder = folder.parent
-        else:
-            raise CaIncidentError(
-                f"{folder}: not an incident folder (expected a folder with incident.yaml)"
-            )
+            return folder.parent
+        raise CaIncidentError(
+            f"{folder}: not an incident folder (expected a folder with incident.yaml)"
+        )
     if not incident_path(folder).exists():
         raise CaIncidentError(
             f"{folder}: no incident.yaml here (run 'ca-incident new {folder}' to start one)"
         )
-    build = Build(
-        folder=folder,
-        out=Path(out) if out else folder / "out",
-        as_of=as_of or utc_now(),
+    return folder
+
+
+def build_folder(
+    folder: Path | str,
+    out: Path | str | None = None,
+    *,
+    as_of: datetime,
+    steps: Sequence[Step] = DEFAULT_STEPS,
+    jobs: int = 1,
+    template: str | None = None,
+    write: bool = True,
+    posted: datetime | None = None,
+) -> Build:
+    """Build the incident in ``folder`` and write its files to ``out`` (default
+    ``folder/out``), the report last."""
+    folder = incident_folder(folder)
+    target = Path(out) if out else folder / OUT
+    result = build(
+        load_incident(folder),
+        FolderFiles(folder),
+        as_of=as_of,
+        steps=steps,
         jobs=jobs,
-        template_name=template,
+        template=template,
+        out=str(target),
+        posted=posted,
     )
-    for step in steps:
-        step(build)
-    return build
+    if write:
+        result.written = write_files(result.files_out, target)
+    return result
+
+
+def write_files(files: dict[str, str], out: Path) -> list[Path]:
+    """Write every file, the report last."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in sorted(files, key=lambda n: (n == REPORT_FILE, n)):
+        path = out / name
+        path.write_text(files[name], encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def report_size(build: Build) -> str:

@@ -1,0 +1,92 @@
+"""The certificate jobs: count a problem's certificates, and write its Appendix (the IRG CSV or
+a crt.sh list)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from ca_incident.certs.appendix import appendix_rows, crtsh_lines, write_csv
+from ca_incident.certs.evidence import Evidence, collect
+from ca_incident.certs.output import evidence_json
+from ca_incident.sources import SourceLike
+from ca_incident.templates import appendix_form
+
+AppendixFormat = Literal["auto", "csv", "crtsh"]
+
+
+@dataclass
+class Summarized:
+    evidence: Evidence
+    include_list: bool
+    include_pii: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return evidence_json(
+            [self.evidence], include_list=self.include_list, include_pii=self.include_pii
+        )
+
+
+def summarize(
+    inputs: Sequence[SourceLike],
+    *,
+    problem: str = "certificates",
+    as_of: datetime,
+    jobs: int = 1,
+    include_list: bool = False,
+    include_pii: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Summarized:
+    """Count a problem's certificates; with ``include_list``, keep every one for listing."""
+    evidence = collect(
+        inputs, problem, as_of=as_of, jobs=jobs, keep=include_list, progress=progress
+    )
+    return Summarized(evidence, include_list, include_pii)
+
+
+@dataclass
+class AppendixResult:
+    evidence: Evidence
+    form: Literal["csv", "crtsh"]
+    text: str
+    """The CSV, or the crt.sh list, as chosen."""
+    crtsh: str
+    """The crt.sh list, always."""
+    rows: int = field(default=0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": self.form,
+            "rows": self.rows,
+            "certificates": self.evidence.summary.count,
+            "precertificates_only": self.evidence.summary.precertificates_only,
+            "unreadable_inputs": len(self.evidence.errors),
+        }
+
+
+def appendix(
+    inputs: Sequence[SourceLike],
+    *,
+    problem: str = "certificates",
+    as_of: datetime,
+    form: AppendixFormat = "auto",
+    jobs: int = 1,
+    include_pii: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> AppendixResult:
+    """The IRG 3.2 Appendix of one problem: the CSV, or from 10,000 certificates on (with
+    ``auto``) a crt.sh list."""
+    evidence = collect(inputs, problem, as_of=as_of, jobs=jobs, keep=True, progress=progress)
+    records = evidence.certificates or []
+    summary = evidence.summary
+    chosen = appendix_form(summary.count + summary.precertificates_only) if form == "auto" else form
+    crtsh = crtsh_lines(records)
+    if chosen == "csv":
+        text = write_csv(
+            appendix_rows(((problem, r) for r in records), as_of, include_pii=include_pii)
+        )
+    else:
+        text = crtsh
+    return AppendixResult(evidence, chosen, text, crtsh, rows=len(records))

@@ -1,0 +1,126 @@
+"""The status job: every clock of every incident folder, for cron and CI.
+
+An incident folder that does not load is listed with its errors; every other incident is still
+evaluated, so one unfinished draft never hides the deadlines of the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ca_incident.clocks import Clock, clocks, ics
+from ca_incident.errors import CaIncidentError
+from ca_incident.incident_file import INCIDENT_FILE, load_incident
+from ca_incident.model import Incident
+from ca_incident.timeutil import iso_z
+
+
+@dataclass
+class IncidentStatus:
+    path: Path
+    incident: Incident | None = None
+    clocks: list[Clock] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Why the folder did not load; empty when it did."""
+
+    @property
+    def title(self) -> str:
+        return self.incident.bugzilla_summary if self.incident else str(self.path)
+
+    def as_json(self) -> dict[str, Any]:
+        incident = self.incident
+        return {
+            "path": str(self.path),
+            "title": incident.bugzilla_summary if incident else None,
+            "stage": incident.stage.value if incident else None,
+            "bug": incident.bug if incident else None,
+            "deadlines": [clock_json(c) for c in self.clocks],
+            "errors": list(self.errors),
+        }
+
+
+def clock_json(clock: Clock) -> dict[str, Any]:
+    return {
+        "kind": clock.kind,
+        "what": clock.what,
+        "due": iso_z(clock.due),
+        "overdue": clock.overdue,
+        "source": clock.source,
+    }
+
+
+@dataclass
+class StatusResult:
+    as_of: datetime
+    incidents: list[IncidentStatus] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> bool:
+        return any(c.overdue for entry in self.incidents for c in entry.clocks)
+
+    @property
+    def failed(self) -> bool:
+        """Whether any incident folder failed to load."""
+        return any(entry.errors for entry in self.incidents)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "as_of": iso_z(self.as_of),
+            "overdue": self.overdue,
+            "incidents": [entry.as_json() for entry in self.incidents],
+        }
+
+    def ics(self) -> bytes:
+        """Every deadline as an iCalendar file."""
+        entries = [
+            (entry.incident, str(entry.path), entry.clocks)
+            for entry in self.incidents
+            if entry.incident is not None
+        ]
+        return ics(entries, self.as_of)
+
+
+def incident_folders(paths: Sequence[Path]) -> list[Path]:
+    """The incident folders among ``paths``, or under them (hidden folders and ``out/``
+    left out)."""
+    found: list[Path] = []
+    for path in paths:
+        if (path / INCIDENT_FILE).exists():
+            found.append(path)
+        elif path.is_dir():
+            found += sorted(
+                p.parent
+                for p in path.rglob(INCIDENT_FILE)
+                if not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and "out" not in p.relative_to(path).parts
+            )
+    return found
+
+
+def status(
+    paths: Sequence[Path],
+    *,
+    as_of: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> StatusResult:
+    """The clocks of every incident in ``paths`` (folders, or folders searched for them)."""
+    folders = incident_folders(paths)
+    if not folders:
+        raise CaIncidentError("no incident folder (with incident.yaml) found")
+    result = StatusResult(as_of)
+    for number, folder in enumerate(folders, start=1):
+        entry = IncidentStatus(folder)
+        try:
+            entry.incident = load_incident(folder)
+        except CaIncidentError as exc:
+            entry.errors = str(exc).splitlines()
+        else:
+            entry.clocks = clocks(entry.incident, as_of)
+        result.incidents.append(entry)
+        if progress is not None:
+            progress(number)
+    return result
