@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The moment the example incidents are set at: their clocks are judged then, not today.
+EXAMPLES_AS_OF := 2026-11-27T12:00Z
 
 .PHONY: demo test lint format bench docs clean
 
@@ -18,10 +20,10 @@ demo: $(STAMP)
 	@for dir in examples/*/; do \
 		[ -f "$$dir/incident.yaml" ] || continue; \
 		echo "== $$dir"; \
-		$(BIN)/ca-incident build "$$dir" || exit $$?; \
+		$(BIN)/ca-incident build "$$dir" --as-of $(EXAMPLES_AS_OF) || exit $$?; \
 	done
 	@echo
-	@echo "Reports: examples/*/out/report.md"
+	@echo "Reports: examples/*/out/report.md (clocks judged at $(EXAMPLES_AS_OF), the examples' moment)"
 
 ## test: set up, then run the whole test suite
 test: $(STAMP)

@@ -9,20 +9,24 @@ import gzip
 import hashlib
 import io
 import re
+import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from ca_incident.certs.appendix import REDACTED, appendix_rows, crtsh_lines, write_csv
-from ca_incident.certs.evidence import collect
+from ca_incident.certs.evidence import ReadError, collect, stream_records
 from ca_incident.certs.read import NothingCertificateLike, iter_items
-from ca_incident.certs.record import read_certificate
+from ca_incident.certs.record import CertRecord, read_certificate
 from ca_incident.errors import CaIncidentError
 from ca_incident.templates import APPENDIX_COLUMNS
 
 from .helpers import shared_path
-from .testca import SMIME_MAILBOX_STRICT, hierarchy, issue, pem
+from .testca import SMIME_MAILBOX_STRICT, hierarchy, issue, key, pem
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
 ROOT, CA, SIGNING_CA = hierarchy()
@@ -147,6 +151,7 @@ def test_smime_personal_data_is_withheld_unless_asked(tmp_path: Path) -> None:
     assert (record.kind, record.validation_type) == ("smime", "mailbox-validated strict")
     redacted = write_csv(appendix_rows([("p", record)], AS_OF))
     assert "alice" not in redacted and "Alice" not in redacted and REDACTED in redacted
+    assert record.serial is not None
     assert sha(issued.certificate) in redacted and record.serial in redacted
     full = write_csv(appendix_rows([("p", record)], AS_OF, include_pii=True))
     assert "alice@example.test" in full
@@ -282,29 +287,47 @@ def _zlint_files() -> list[Path]:
 
 
 def test_every_zlint_file_yields_rows_or_errors() -> None:
+    folder = shared_path("corpus", "certs", "zlint", "v3", "testdata")
     files = _zlint_files()
-    folder = files[0].parent
-    evidence = collect([folder], as_of=AS_OF, keep=True)
-    sources = {r.source for r in evidence.certificates or []} | {e.source for e in evidence.errors}
-    # A duplicate counts once; its file is accounted for by the first copy.
-    seen_hashes: dict[str, str] = {}
-    for item in iter_items([folder]):
-        if item.der is not None:
-            seen_hashes.setdefault(sha(item.der), item.source)
-    missing = [
-        str(f) for f in files if str(f) not in sources and str(f) not in seen_hashes.values()
-    ]
-    duplicated = {str(f) for f in files} - sources - set(seen_hashes.values())
-    assert missing == [] or set(missing) <= duplicated
     assert len(files) == 1384
+    evidence = collect([folder], as_of=AS_OF, keep=True)
+    records = evidence.certificates or []
+    sources = {r.source for r in records} | {e.source for e in evidence.errors}
+    # What the evidence accounts for: counted certificates, the precertificates paired with
+    # them, and unreadable certificates listed by hash.
+    accounted = (
+        {r.sha256 for r in records}
+        | {r.precert_sha256 for r in records if r.precert_sha256 is not None}
+        | {e.sha256 for e in evidence.errors if e.sha256 is not None}
+    )
+    held: dict[str, list[str | None]] = {}
+    for item in iter_items([folder]):
+        digest = sha(item.der) if item.der is not None else item.sha256
+        held.setdefault(item.source, []).append(digest)
+    # A file with no row or error of its own must hold only copies of certificates counted
+    # from another file: nothing is lost.
+    for file in files:
+        if str(file) in sources:
+            continue
+        hashes = held.get(str(file), [])
+        assert hashes, f"{file}: yields nothing"
+        assert all(h is not None and h in accounted for h in hashes), file
     assert evidence.summary.count + evidence.summary.precertificates_only + len(
         [e for e in evidence.errors if e.sha256 is None]
-    ) + evidence.summary.duplicates == sum(1 for _ in iter_items([folder]))
+    ) + evidence.summary.duplicates == sum(len(hashes) for hashes in held.values())
 
 
-def _openssl_facts(path: Path) -> dict[str, str] | None:
-    import subprocess
+class OpensslFacts(NamedTuple):
+    """What openssl reads of a certificate."""
 
+    sha256: str
+    serial: int
+    not_before: str
+    not_after: str
+
+
+def _openssl_one(path: Path) -> OpensslFacts | None:
+    """Facts of the first certificate of one file, by ``openssl x509``; None if it refuses."""
     result = subprocess.run(
         [
             "openssl",
@@ -320,10 +343,103 @@ def _openssl_facts(path: Path) -> dict[str, str] | None:
         ],
         capture_output=True,
         text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
     )
     if result.returncode != 0:
         return None
     facts = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    return OpensslFacts(
+        facts["sha256 Fingerprint"].replace(":", "").lower(),
+        int(facts["serial"], 16),
+        facts["notBefore"],
+        facts["notAfter"],
+    )
+
+
+# One ``openssl storeutl -text`` over a bundle of the corpus files reads them all in one
+# process. Each file's text is preceded by this public key, so that the objects openssl
+# prints can be told apart by file even where it skips a certificate it cannot decode.
+_MARKER = (
+    key(0x5107)
+    .public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
+_STORE_OBJECT = re.compile(r"^(\d+): (.+)\n", re.M)
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\n(.*?)-----END \1-----\n", re.S)
+# "Serial Number: 4660 (0x1234)" when it fits a long, else hex bytes on the next line.
+_SERIAL = re.compile(
+    r"^ *Serial Number:(?: (-?)(\d+) \(.*\n|\n *( \(Negative\))?([0-9a-f:]+)\n)", re.M
+)
+
+
+def _der_length(der: bytes) -> int:
+    """The length of the DER object at the start of ``der``, header included."""
+    if der[1] < 0x80:
+        return 2 + der[1]
+    size = der[1] & 0x7F
+    return 2 + size + int.from_bytes(der[2 : 2 + size], "big")
+
+
+def _printed_certificate(text: str) -> OpensslFacts:
+    """The facts of one certificate as ``openssl storeutl -text`` prints it, text then PEM."""
+    serial = _SERIAL.search(text)
+    not_before = re.search(r"^ *Not Before: (.+)$", text, re.M)
+    not_after = re.search(r"^ *Not After : (.+)$", text, re.M)
+    block = _PEM_BLOCK.search(text)
+    assert serial and not_before and not_after and block, text[:2000]
+    if serial.group(2) is not None:
+        number = int(serial.group(2))
+        negative = bool(serial.group(1))
+    else:
+        number = int(serial.group(4).replace(":", ""), 16)
+        negative = bool(serial.group(3))
+    # storeutl writes certificates with their trust settings (PEM "TRUSTED CERTIFICATE"):
+    # the certificate is the first DER object.
+    der = base64.b64decode(block.group(2))
+    return OpensslFacts(
+        sha(der[: _der_length(der)]),
+        -number if negative else number,
+        not_before.group(1),
+        not_after.group(1),
+    )
+
+
+def _openssl_facts(paths: list[str], tmp_path: Path) -> dict[str, OpensslFacts | None]:
+    """For each file, openssl's facts of its first certificate, or None if openssl reads no
+    certificate in it. Text files go through one ``openssl storeutl``; a binary file, or one
+    in which that finds no certificate, is read alone by ``openssl x509`` as before."""
+    texts = [p for p in paths if b"-----BEGIN " in Path(p).read_bytes()]
+    bundle = tmp_path / "corpus.pem"
+    with bundle.open("wb") as out:
+        for path in texts:
+            out.write(_MARKER.encode() + Path(path).read_bytes() + b"\n")
+    result = subprocess.run(
+        ["openssl", "storeutl", "-text", "-passin", "pass:", str(bundle)],
+        capture_output=True,
+        encoding="latin-1",  # names in the text may be in any encoding
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    parts = _STORE_OBJECT.split(result.stdout)  # text before, then number, kind, text, ...
+    objects = [(int(parts[i]), parts[i + 1], parts[i + 2]) for i in range(1, len(parts), 3)]
+    assert [n for n, _, _ in objects] == list(range(len(objects))), "storeutl output misread"
+    slots: list[list[str]] = []
+    for _, kind, text in objects:
+        if kind == "Public key" and _MARKER in text:
+            slots.append([])
+        elif kind == "Certificate":
+            slots[-1].append(text)
+    assert len(slots) == len(texts), f"storeutl stopped early: {result.stderr[-2000:]}"
+    facts: dict[str, OpensslFacts | None] = {
+        path: _printed_certificate(certificates[0])
+        for path, certificates in zip(texts, slots, strict=True)
+        if certificates
+    }
+    for path in paths:
+        if path not in facts:
+            facts[path] = _openssl_one(Path(path))
     return facts
 
 
@@ -333,10 +449,7 @@ def _openssl_date(text: str) -> datetime:
 
 
 @pytest.mark.parametrize("corpus", ["zlint", "pkilint"])
-def test_hash_serial_and_dates_agree_with_openssl(corpus: str) -> None:
-    import shutil
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_hash_serial_and_dates_agree_with_openssl(corpus: str, tmp_path: Path) -> None:
     if shutil.which("openssl") is None:
         pytest.skip("needs the openssl command")
     folder = shared_path("corpus", "certs", corpus)
@@ -344,23 +457,19 @@ def test_hash_serial_and_dates_agree_with_openssl(corpus: str) -> None:
     for item in iter_items([folder]):
         if item.der is not None and item.source not in firsts and item.index == 0:
             firsts[item.source] = item.der
-    paths = sorted(firsts)
-    with ThreadPoolExecutor(8) as pool:
-        facts = dict(zip(paths, pool.map(lambda p: _openssl_facts(Path(p)), paths), strict=True))
+    facts = _openssl_facts(sorted(firsts), tmp_path)
     compared = 0
     for path, der in firsts.items():
         truth = facts[path]
         if truth is None:
             continue
         record = read_certificate(der, path)
-        assert record.sha256 == truth["sha256 Fingerprint"].replace(":", "").lower(), path
-        assert record.serial == format(int(truth["serial"], 16), "x"), path
+        assert record.sha256 == truth.sha256, path
+        assert record.serial == format(truth.serial, "x"), path
         if record.not_before is not None and record.not_before.year >= 1950:
-            assert record.not_before.replace(microsecond=0) == _openssl_date(truth["notBefore"]), (
-                path
-            )
+            assert record.not_before.replace(microsecond=0) == _openssl_date(truth.not_before), path
         if record.not_after is not None and record.not_after.year >= 1950:
-            assert record.not_after.replace(microsecond=0) == _openssl_date(truth["notAfter"]), path
+            assert record.not_after.replace(microsecond=0) == _openssl_date(truth.not_after), path
         compared += 1
     assert compared > (1200 if corpus == "zlint" else 400)
 
@@ -390,15 +499,21 @@ def test_ranges_give_the_same_result_as_one_pass(tmp_path: Path, small_ranges: N
     bundle.write_text(text)
     assert len(list(tasks.plan([bundle]))) > 3
     whole = list(iter_items([bundle]))
+    crl = next(i for i in whole if i.error)
     for jobs in (1, 2):
-        errors: list = []
         evidence = collect([bundle], as_of=AS_OF, jobs=jobs, keep=True)
         records = evidence.certificates or []
         assert [r.sha256 for r in records] == [sha(i.der) for i in whole if i.der], jobs
         assert [r.index for r in records] == [i.index for i in whole if i.der], jobs
-        crl = next(i for i in whole if i.error)
         assert [(e.index, e.error) for e in evidence.errors] == [(crl.index, crl.message)], jobs
-        assert errors == []
+        # The stream under collect puts what is not a certificate, in its place, in the list
+        # it is given.
+        errors: list[ReadError] = []
+        streamed = list(stream_records([bundle], jobs, errors))
+        assert [r.index for r in streamed if isinstance(r, CertRecord)] == [
+            i.index for i in whole if i.der
+        ], jobs
+        assert errors == [ReadError(str(bundle), crl.index, None, crl.message or "")], jobs
 
 
 def test_line_numbers_count_from_the_start_of_the_file(tmp_path: Path, small_ranges: None) -> None:

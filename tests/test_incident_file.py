@@ -9,7 +9,9 @@ import pytest
 
 from ca_incident.errors import CaIncidentError, IncidentFileError
 from ca_incident.incident_file import load_incident, parse_incident
-from ca_incident.model import EventKind, Incident, Stage
+from ca_incident.model import Incident, Stage
+
+from .helpers import shared_path
 
 CASES = Path(__file__).parent / "incident_files"
 
@@ -69,6 +71,37 @@ def test_model_built_in_code_checks_references() -> None:
         Incident.model_validate(data)
 
 
+IRG_TIMELINE_KINDS = {
+    "policy, process, and software changes": ("contributing-change",),
+    "the incident began": ("incident-began",),
+    "became aware": ("ca-aware",),
+    "received a Certificate Problem Report": ("problem-report-received",),
+    "to the entity who filed": ("preliminary-report-to-reporter",),
+    "to the affected Subscriber": ("preliminary-report-to-subscriber",),
+    "concluded and disclosed the scope": ("scope-disclosed",),
+    "updated the scope": ("scope-updated",),
+    "expected to complete revocation": ("revocation-expected",),
+    "actually completed revocation": ("revocation-completed",),
+    "the incident ended": ("incident-ended",),
+    "issuance ceased and resumed": ("issuance-stopped", "issuance-resumed"),
+}
+"""Each of the IRG 3.2 "Expected Timeline elements", by words only it has, and the timeline
+kinds that record it."""
+
+
 def test_timeline_kinds_cover_the_irg_expected_elements() -> None:
-    # IRG 3.2 lists twelve expected timeline elements; "other" is ours.
-    assert len(EventKind) == 14
+    source = shared_path("domain", "sources", "ccadb-incident-report-v3.2.md").read_text()
+    block = source.split("Expected Timeline elements:\n", 1)[1].split("\n\n", 1)[0]
+    elements = [line for line in block.splitlines() if line.startswith("- ")]
+    for element in elements:
+        named = [words for words in IRG_TIMELINE_KINDS if words in element]
+        assert len(named) == 1, (element, named)
+    assert all(any(words in e for e in elements) for words in IRG_TIMELINE_KINDS)
+    # The incident file takes every one of them, and "other", as itself...
+    kinds = [kind for group in IRG_TIMELINE_KINDS.values() for kind in group] + ["other"]
+    text = (CASES / "minimal-preliminary.yaml").read_text() + "timeline:\n"
+    for number, kind in enumerate(kinds):
+        text += f"  - at: 2026-10-14T13:47Z\n    kind: {kind}\n    text: Event {number}.\n"
+    assert [event.kind.value for event in parse_incident(text).timeline] == kinds
+    # ...and its schema offers nothing else.
+    assert sorted(Incident.model_json_schema()["$defs"]["EventKind"]["enum"]) == sorted(kinds)

@@ -787,6 +787,12 @@ def revocation_command(
             ]
             if p.not_covered:
                 parts.append(f"no CRL for the issuer {p.not_covered:,}")
+            if p.backdated:
+                parts.append(f"backdated (published after the deadline) {p.backdated:,}")
+            if p.publication_not_shown:
+                parts.append(
+                    f"on time by revocationDate, publication not shown {p.publication_not_shown:,}"
+                )
             console.print(f"[bold]{safe(p.name)}[/]: " + "; ".join(parts))
         console.print()
         console.print(safe(result.paragraph))
@@ -814,15 +820,17 @@ def revocation_command(
 def status_command(
     folders: tuple[Path, ...], as_of: datetime | None, as_json_flag: bool, ics_file: Path | None
 ) -> None:
-    """List every open incident's next deadlines and everything overdue.
+    """List every incident's clocks: what is due, overdue, and was late.
 
     FOLDERS are incident folders, or folders searched for them (default: the current one).
-    The clocks: first report (72 hours after awareness), Full report (14 days after the first
-    disclosure), the whiteboard's Next update or else 7 days after the last update, 3 days
-    after an action item's status changed, the revocation deadline, and action items due.
-    A folder whose incident.yaml does not load is listed with its errors; the others are
-    still evaluated. Exit 1 when anything is overdue or a folder failed to load, so it can
-    run from cron or CI.
+    The clocks (docs/clocks.md): first report (72 hours after awareness), Full report (14
+    days after the initial disclosure), updates (the whiteboard's Next update, else 7 days;
+    3 and 7 days on a revocation-delay bug; 3 days after an action item changes), answers to
+    questions (7 days), the preliminary report on a problem report (24 hours, BR 4.9.5),
+    revocation (BR 4.9.1), action items, and the closure request. --json lists every clock,
+    met ones included. A folder whose incident.yaml does not load is listed with its errors;
+    the others are still evaluated. Exit 1 when a MUST is overdue or a folder failed to
+    load, so it can run from cron or CI.
 
     \b
     Example:
@@ -849,11 +857,21 @@ def status_command(
             console.print(
                 f"[bold]{safe(entry.title)}[/] ({safe(entry.path)}, {entry.incident.stage.value})"
             )
-            if not entry.clocks:
+            shown = [c for c in entry.clocks if c.open or c.late]
+            if not any(c.open for c in shown):
                 console.print("  no open deadlines")
-            for c in entry.clocks:
-                mark = "[bold red]OVERDUE[/]" if c.overdue else "due    "
-                console.print(f"  {mark} {report_time(c.due)}  {safe(c.what)}")
+            for c in shown:
+                should = "" if c.must else " (SHOULD)"
+                if c.overdue:
+                    mark = "[bold red]OVERDUE[/]" if c.must else "[yellow]overdue[/]"
+                    console.print(f"  {mark} {report_time(c.due)}  {safe(c.what)}{should}")
+                elif c.late and c.done is not None:
+                    console.print(
+                        f"  [red]late[/]    {report_time(c.due)}  {safe(c.what)}{should}; "
+                        f"done {report_time(c.done)}"
+                    )
+                else:
+                    console.print(f"  due     {report_time(c.due)}  {safe(c.what)}{should}")
     if result.overdue or result.failed:
         sys.exit(EXIT_FINDINGS)
 

@@ -13,7 +13,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,12 @@ def incident_path(path: Path) -> Path:
 def load_incident(path: Path | str) -> Incident:
     """Load and validate an incident folder or file; raise :class:`IncidentFileError` listing
     every problem found, each with its position."""
+    name, text = read_incident_file(path)
+    return parse_incident(text, name)
+
+
+def read_incident_file(path: Path | str) -> tuple[str, str]:
+    """The incident file of a folder (or the file itself): its name and its text."""
     path = Path(path)
     if not path.exists() and path.suffix not in (".yaml", ".yml"):
         raise CaIncidentError(
@@ -64,7 +70,7 @@ def load_incident(path: Path | str) -> Incident:
         )
     file = incident_path(path)
     try:
-        text = file.read_text(encoding="utf-8")
+        return str(file), file.read_text(encoding="utf-8")
     except FileNotFoundError:
         hint = (
             f" (run 'ca-incident new {file.parent}' to start one)"
@@ -74,7 +80,15 @@ def load_incident(path: Path | str) -> Incident:
         raise CaIncidentError(f"{file}: no such file{hint}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CaIncidentError(f"{file}: cannot read: {exc}") from None
-    return parse_incident(text, str(file))
+
+
+Locator = Callable[[Loc], tuple[int, int]]
+
+
+def locator(text: str) -> Locator:
+    """Where a field of a valid incident file stands: (line, column), 1-based."""
+    root = _yaml().load(text)
+    return lambda loc: locate(root, loc)
 
 
 def parse_incident(text: str, name: str = INCIDENT_FILE) -> Incident:

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -390,9 +391,13 @@ class ActionItem(_Model):
     status: ActionStatus
     """Ongoing, Complete, Delayed or Canceled."""
     completed: Day | None = None
-    """When it was completed (required when Complete)."""
-    status_changed: Timestamp | None = None
-    """When the status last changed: the report is due an update within 3 days."""
+    """When it was completed (required when Complete): the report is due an update within 3
+    days."""
+    changed: Timestamp | None = Field(
+        default=None, validation_alias=AliasChoices("changed", "status_changed")
+    )
+    """When it was last changed or delayed: the report is due an update within 3 days
+    (``status_changed`` is read as well)."""
 
 
 class Closure(_Model):
@@ -417,7 +422,8 @@ class Revocation(_Model):
     ca_certificates: bool = False
     """True when the affected certificates are CA certificates (section 4.9.1.2, 7 days)."""
     clock_started: Timestamp | None = None
-    """When the CA became aware of the reason; defaults to ``awareness.at``."""
+    """When the revocation clock started; default: receipt of the problem report, or awareness if
+    earlier (BR 4.9.5)."""
     expected_completion: Timestamp | None = None
     """When revocation is expected to be complete, if it is not yet."""
     crls: list[Text] = Field(default_factory=list)
@@ -427,16 +433,36 @@ class Revocation(_Model):
 
 
 class Posted(_Model):
-    """When each earlier report was posted to Bugzilla."""
+    """When each report and update was posted to Bugzilla: the clocks are judged on these."""
 
+    third_party_report: Timestamp | None = None
+    """When a third party's report opened the bug, where one did (the initial disclosure)."""
+    first_response: Timestamp | None = None
+    """When the CA first responded to a third party's report, if before its own report."""
     preliminary: Timestamp | None = None
     """When the Preliminary report was posted."""
     full: Timestamp | None = None
     """When the Full report was posted."""
     closure: Timestamp | None = None
-    """When the Closure report was posted."""
+    """When the Closure report (the Report Closure Summary) was posted."""
     last_update: Timestamp | None = None
     """When the last update was posted to the bug."""
+    updates: list[Timestamp] = Field(default_factory=list)
+    """When each update was posted, for judging the time between updates."""
+
+
+class Question(_Model):
+    """A question or comment in the bug from someone other than the CA: IRG 3.2, the CA "MUST
+    respond within 7 days"."""
+
+    asked: Timestamp
+    """When it was asked."""
+    by: Text
+    """Who asked it."""
+    comment: int | Text | None = None
+    """The comment number (or its URL)."""
+    answered: Timestamp | None = None
+    """When the CA answered it; leave out while it is open."""
 
 
 class Incident(_Model):
@@ -476,6 +502,8 @@ class Incident(_Model):
     """IRG 3.2 Lessons Learned."""
     action_items: list[ActionItem] = Field(default_factory=list)
     """IRG 3.2 Action Items."""
+    questions: list[Question] = Field(default_factory=list)
+    """Questions from others in the bug, each answered within 7 days."""
     revocation: Revocation | None = None
     """The revocation clock, and the CRLs that show what was revoked."""
     closure: Closure | None = None
@@ -487,12 +515,6 @@ class Incident(_Model):
     def bugzilla_summary(self) -> str:
         """The bug's summary line: ``CA Owner: title``."""
         return f"{self.ca_owner}: {self.title}"
-
-    @property
-    def revocation_clock(self) -> datetime | None:
-        if self.revocation is None:
-            return None
-        return self.revocation.clock_started or self.awareness.at
 
     @property
     def certificate_problems(self) -> list[Problem]:
@@ -690,6 +712,9 @@ def _agreement_issues(incident: Incident) -> list[Issue]:
                     f"{revocation.reason} is not a reason of that table: expected 1 to {top}",
                 )
             )
+    for index, question in enumerate(incident.questions):
+        if question.answered is not None and question.answered < question.asked:
+            issues.append((("questions", index, "answered"), "is before the question was asked"))
     for index, item in enumerate(incident.action_items):
         if item.status is ActionStatus.COMPLETE and item.completed is None:
             issues.append(

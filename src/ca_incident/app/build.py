@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,19 @@ from ca_incident.certs.appendix import (
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
 from ca_incident.certs.record import CertRecord
-from ca_incident.checks.engine import check_text
+from ca_incident.checks.engine import check_text, selected_rules
 from ca_incident.checks.output import finding_json
-from ca_incident.checks.registry import Context, Finding, Severity
+from ca_incident.checks.registry import RULES, Context, Finding, Severity
+from ca_incident.checks.rules.clocks import CLOCK_RULES
 from ca_incident.errors import CaIncidentError
-from ca_incident.incident_file import incident_path, load_incident
+from ca_incident.incident_file import (
+    INCIDENT_FILE,
+    Locator,
+    incident_path,
+    locator,
+    parse_incident,
+    read_incident_file,
+)
 from ca_incident.model import EventKind, Incident, Stage
 from ca_incident.report.render import (
     BUGZILLA_COMMENT_LIMIT,
@@ -62,6 +70,10 @@ class Build:
     as_of: datetime
     out: str = OUT
     """How findings name the output files: the output folder, as the user knows it."""
+    source: str = INCIDENT_FILE
+    """How findings name the incident file."""
+    locate: Locator | None = None
+    """Where a field of the incident file stands, for findings about it."""
     data: ReportData = field(init=False)
     template: Template | None = None
     report: str | None = None
@@ -81,6 +93,8 @@ class Build:
     revocation: dict[str, ProblemRevocation] = field(default_factory=dict)
     """Per problem id: where its certificates stand against the revocation deadline."""
     revocation_columns: dict[str, Revocation] = field(default_factory=dict)
+    clocks: list[clocks.Clock] = field(default_factory=list)
+    """Every clock of the incident, met, late, open and overdue."""
     jobs: int = 1
 
     def __post_init__(self) -> None:
@@ -290,10 +304,59 @@ def render_step(build: Build) -> None:
 
 
 def clocks_step(build: Build) -> None:
-    """Overdue reporting clocks become warnings: a slip is an incident of its own."""
-    for clock in clocks.clocks(build.incident, build.as_of):
-        if clock.overdue:
-            build.warnings.append(f"overdue since {report_time(clock.due)}: {clock.what}")
+    """Every clock of the incident; revocation counts as published when the CRLs show every
+    certificate revoked. A missed SHOULD becomes a warning; a missed MUST a finding (see
+    :func:`clock_findings`)."""
+    problems = list(build.revocation.values())
+    revoked_at = None
+    if problems and all(p.complete for p in problems):
+        revoked_at = max((p.last_revoked for p in problems if p.last_revoked), default=None)
+    build.clocks = clocks.clocks(build.incident, build.as_of, revoked_at=revoked_at)
+    for clock in build.clocks:
+        if not clock.must and (clock.overdue or clock.late):
+            build.warnings.append(
+                f"{clock.what}: due {report_time(clock.due)} (a SHOULD), "
+                + (f"done {report_time(clock.done)}" if clock.done else "not done")
+            )
+
+
+def clock_findings(
+    build: Build, select: Sequence[str] = (), ignore: Sequence[str] = ()
+) -> list[Finding]:
+    """Each late or overdue MUST clock as a finding on the incident file: the IRG expects a
+    CA to disclose its own lateness."""
+    wanted = {r.code for r in selected_rules(select, ignore)}
+    findings = []
+    for clock in build.clocks:
+        code = CLOCK_RULES.get(clock.kind)
+        if code is None or code not in wanted or not clock.must:
+            continue
+        if clock.late and clock.done is not None:
+            message = (
+                f"{clock.what}: done {report_time(clock.done)}, due {report_time(clock.due)} "
+                f"({_duration(clock.done - clock.due)} late)"
+            )
+        elif clock.overdue:
+            message = (
+                f"{clock.what}: due {report_time(clock.due)}, not done at "
+                f"{report_time(build.as_of)} ({_duration(build.as_of - clock.due)} overdue)"
+            )
+        else:
+            continue
+        line, column = build.locate(clock.field) if build.locate and clock.field else (1, 1)
+        findings.append(Finding(build.source, line, column, code, RULES[code].severity, message))
+    return findings
+
+
+def _duration(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} d"] if days else []
+    if hours or days:
+        parts.append(f"{hours} h")
+    parts.append(f"{minutes} min")
+    return " ".join(parts)
 
 
 def check_step(build: Build) -> None:
@@ -319,7 +382,9 @@ def check_built(
         Stage.CLOSURE: incident.posted.closure,
     }.get(incident.stage)
     context = Context(build.as_of, posted or build.as_of, tuple(whiteboard or incident.whiteboard))
-    findings: list[Finding] = []
+    if not build.clocks:
+        clocks_step(build)
+    findings = clock_findings(build, select, ignore)
     for name, content in build.files_out.items():
         if name.endswith(".json"):
             continue
@@ -357,6 +422,8 @@ def build(
     template: str | None = None,
     out: str = OUT,
     posted: datetime | None = None,
+    source: str = INCIDENT_FILE,
+    locate: Locator | None = None,
 ) -> Build:
     """Build an incident: its certificate and CRL names are looked up through ``files``."""
     result = Build(
@@ -364,6 +431,8 @@ def build(
         files=files,
         as_of=as_of,
         out=out,
+        source=source,
+        locate=locate,
         jobs=jobs,
         template_name=template,
         posted=posted,
@@ -404,9 +473,12 @@ def build_folder(
     ``folder/out``), the report last."""
     folder = incident_folder(folder)
     target = Path(out) if out else folder / OUT
+    name, text = read_incident_file(folder)
     result = build(
-        load_incident(folder),
+        parse_incident(text, name),
         FolderFiles(folder),
+        source=name,
+        locate=locator(text),
         as_of=as_of,
         steps=steps,
         jobs=jobs,

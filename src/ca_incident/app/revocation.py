@@ -45,6 +45,8 @@ class RevocationResult:
                     "not_revoked_in_time": p.not_revoked_in_time,
                     "expired_unrevoked": p.expired_unrevoked,
                     "not_covered": p.not_covered,
+                    "backdated": p.backdated,
+                    "publication_not_shown": p.publication_not_shown,
                 }
                 for p in self.problems
             ],

@@ -48,7 +48,10 @@ def clock_json(clock: Clock) -> dict[str, Any]:
         "kind": clock.kind,
         "what": clock.what,
         "due": iso_z(clock.due),
+        "done": iso_z(clock.done) if clock.done else None,
         "overdue": clock.overdue,
+        "late": clock.late,
+        "requirement": "MUST" if clock.must else "SHOULD",
         "source": clock.source,
     }
 
@@ -60,7 +63,8 @@ class StatusResult:
 
     @property
     def overdue(self) -> bool:
-        return any(c.overdue for entry in self.incidents for c in entry.clocks)
+        """Whether a MUST clock is overdue (a missed SHOULD is shown, not alarmed on)."""
+        return any(c.overdue and c.must for entry in self.incidents for c in entry.clocks)
 
     @property
     def failed(self) -> bool:

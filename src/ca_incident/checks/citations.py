@@ -25,6 +25,9 @@ WIKI_2023_URL = (
     "&oldid=1245560#Incident_Report"
 )
 
+BR = "CA/Browser Forum TLS Baseline Requirements 2.2.6"
+BR_URL = "https://cabforum.org/working-groups/server/baseline-requirements/documents/"
+
 _ID = re.compile(r"(REQ|CRIT)-[A-Z0-9.-]+")
 
 
@@ -109,6 +112,34 @@ CITATIONS: dict[str, Citation] = {
             IRG_1,
             'Incident Reports ("human error" or "lack of training" is not a root cause)',
             f"{IRG_1_URL}#incident-reports",
+        ),
+        _irg("REQ-TIME-1", "When are reports expected? (72 hours)", "when-are-reports-expected"),
+        _irg(
+            "REQ-TIME-4",
+            "When are reports expected? (Full report, 14 days)",
+            "when-are-reports-expected",
+        ),
+        _irg(
+            "REQ-TIME-5", "When are reports updated? (answers, 7 days)", "when-are-reports-updated"
+        ),
+        _irg("REQ-TIME-6", "When are reports updated? (updates)", "when-are-reports-updated"),
+        _irg(
+            "REQ-TIME-8",
+            "When are reports updated? (revocation-delay, every 3 and 7 days)",
+            "when-are-reports-updated",
+        ),
+        Citation(
+            "REQ-TIME-10",
+            BR,
+            "§4.9.5 Time within which CA must process the revocation request (24 hours)",
+            BR_URL,
+        ),
+        Citation(
+            "REQ-REV-TLS-5D",
+            BR,
+            "§4.9.1.1 Reasons for revoking a subscriber certificate, and §4.9.5 (to published "
+            "revocation)",
+            BR_URL,
         ),
         _wiki("REQ-LEG-AWARE-1", 1, "how the CA first became aware, and when"),
         _wiki("REQ-LEG-TIMELINE-2", 2, "timeline of actions"),

@@ -31,7 +31,9 @@ WITH_ACTIONS = frozenset({IRG_32_FULL.name, IRG_20.name})
 LEGACY = in_families("legacy")
 CSV = frozenset({"csv"})
 CRTSH = frozenset({"crtsh"})
-CHECKED_AS = (*TEMPLATES, UNRECOGNISED, "csv", "crtsh")
+INCIDENT = frozenset({"incident"})
+"""Rules about an incident's clocks, judged from incident.yaml rather than a report's text."""
+CHECKED_AS = (*TEMPLATES, UNRECOGNISED, "csv", "crtsh", "incident")
 """Everything a rule can apply to: a template, an unrecognised report, an appendix, a list."""
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.x509.oid import CRLEntryExtensionOID
+from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 from ca_incident.errors import CaIncidentError
 from ca_incident.sources import SourceLike, as_sources
@@ -47,7 +47,34 @@ class CrlIndex:
     """Issuer -> the CRLs (partitions) that list its certificates."""
     errors: list[CrlError] = field(default_factory=list)
     entries: int = 0
+    latest_update: dict[str, datetime] = field(default_factory=dict)
+    """Issuer -> the latest thisUpdate of its CRLs."""
+    first_listed: dict[str, dict[int, tuple[datetime, int]]] = field(default_factory=dict)
+    """For an issuer with several CRLs of one scope over time: serial -> the thisUpdate of the
+    first CRL listing it, and that scope's number."""
+    scope_updates: list[list[datetime]] = field(default_factory=list)
+    """Per scope with a history: the thisUpdate of each of its CRLs, in order."""
+    _scopes: dict[tuple[str, bytes], list[int]] = field(default_factory=dict, repr=False)
     _positions: dict[str, dict[int, int]] = field(default_factory=dict, repr=False)
+
+    def publication(self, issuer: str, serial: int, revoked: datetime) -> tuple[datetime, bool]:
+        """When the CRLs show the revocation published, and whether the entry is backdated.
+
+        BR 4.9.5 counts to *published* revocation. Where a CRL of the same scope was published
+        (thisUpdate) after the entry's revocationDate but does not list it, the revocation was
+        published only with the first CRL that does: the revocationDate is backdated. Else the
+        first CRL listing it is the latest the publication can be shown to have happened."""
+        history = self.first_listed.get(issuer)
+        if history is not None and serial in history:
+            first, scope = history[serial]
+            omitted = any(revoked <= update < first for update in self.scope_updates[scope])
+            return first, omitted
+        listing = [
+            self.crls[n].last_update_utc
+            for n in self.crls_of.get(issuer, [])
+            if self.crls[n].get_revoked_certificate_by_serial_number(serial) is not None
+        ]
+        return min(listing, default=revoked), False
 
     @property
     def issuers(self) -> list[str]:
@@ -168,7 +195,35 @@ def read_crls(crls: Iterable[SourceLike], issuers: Sequence[SourceLike] = ()) ->
                 _add(index, source, issuer, crl)
             except ValueError as exc:
                 index.errors.append(CrlError(source, f"malformed entries: {exc}"))
+    _histories(index)
     return index
+
+
+def _scope(crl: x509.CertificateRevocationList) -> bytes:
+    """What a CRL covers, beyond its issuer: its issuing distribution point, if any (a
+    partition). Only CRLs of one scope can show an entry missing."""
+    try:
+        extension = crl.extensions.get_extension_for_oid(ExtensionOID.ISSUING_DISTRIBUTION_POINT)
+    except x509.ExtensionNotFound:
+        return b""
+    except ValueError:
+        return b"unreadable"
+    return extension.value.public_bytes()
+
+
+def _histories(index: CrlIndex) -> None:
+    """For each scope published more than once: the first CRL listing each serial."""
+    for (issuer, _), numbers in index._scopes.items():
+        if len(numbers) < 2:
+            continue
+        ordered = sorted(numbers, key=lambda n: index.crls[n].last_update_utc)
+        scope = len(index.scope_updates)
+        index.scope_updates.append([index.crls[n].last_update_utc for n in ordered])
+        listed = index.first_listed.setdefault(issuer, {})
+        for number in ordered:
+            update = index.crls[number].last_update_utc
+            for entry in index.crls[number]:
+                listed.setdefault(entry.serial_number, (update, scope))
 
 
 def _verifies(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
@@ -182,7 +237,12 @@ def _add(index: CrlIndex, source: str, issuer: str, crl: x509.CertificateRevocat
     serials = index.by_issuer.setdefault(issuer, {})
     before = len(serials)
     serials.update((entry.serial_number, entry.revocation_date_utc) for entry in crl)
-    index.crls_of.setdefault(issuer, []).append(len(index.crls))
+    number = len(index.crls)
+    index.crls_of.setdefault(issuer, []).append(number)
+    index._scopes.setdefault((issuer, _scope(crl)), []).append(number)
+    update = crl.last_update_utc
+    if issuer not in index.latest_update or update > index.latest_update[issuer]:
+        index.latest_update[issuer] = update
     index.crls.append(crl)
     index.sources.append(source)
     index.entries += len(serials) - before

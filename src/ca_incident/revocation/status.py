@@ -33,6 +33,12 @@ class ProblemRevocation:
     expired_unrevoked: int = 0
     not_covered: int = 0
     """Certificates whose issuer no given CRL covers: their status is unknown."""
+    backdated: int = 0
+    """Revoked late: a CRL published after the revocationDate and before the deadline does not
+    list the entry, which appears only in a CRL published after the deadline."""
+    publication_not_shown: int = 0
+    """On time by their revocationDate, but every CRL listing them was published after the
+    deadline: that the revocation was published in time is not shown."""
     last_revoked: datetime | None = None
 
     @property
@@ -81,6 +87,7 @@ def assess(
     figures = ProblemRevocation(name)
     columns: dict[str, Revocation] = {}
     by_issuer = index.by_issuer
+    first_listed, latest_update = index.first_listed, index.latest_update
     late_hours = figures.late_hours
     count = on_time = late = overdue = in_time = expired = not_covered = 0
     last_revoked: datetime | None = None
@@ -100,11 +107,25 @@ def assess(
             except ValueError:
                 when = None
         if when is not None and when <= as_of:
-            if last_revoked is None or when > last_revoked:
-                last_revoked = when
-            if due is not None and when > due:
+            published = when
+            if (
+                due is not None
+                and when <= due
+                and record.issuer is not None
+                and (record.issuer in first_listed or latest_update[record.issuer] > due)
+            ):
+                assert record.serial is not None
+                shown, backdated = index.publication(record.issuer, int(record.serial, 16), when)
+                if backdated and shown > due:
+                    figures.backdated += 1
+                    published = shown
+                elif shown > due:
+                    figures.publication_not_shown += 1
+            if last_revoked is None or published > last_revoked:
+                last_revoked = published
+            if due is not None and published > due:
                 late += 1
-                late_hours.append((when - due).total_seconds() / 3600)
+                late_hours.append((published - due).total_seconds() / 3600)
             else:
                 on_time += 1
             if with_columns:
@@ -157,6 +178,18 @@ def progress_paragraph(
             parts.append(f"{late:,} were revoked after it, at most {worst:,.1f} hours late.")
         if overdue:
             parts.append(f"{overdue:,} are past it and still not revoked.")
+        backdated = sum(p.backdated for p in problems)
+        if backdated:
+            parts.append(
+                f"{backdated:,} carry a revocation date before it but were first published in "
+                "a CRL after it (a CRL published in between did not list them)."
+            )
+        unshown = sum(p.publication_not_shown for p in problems)
+        if unshown:
+            parts.append(
+                f"{unshown:,} are on time by their revocation date; the CRLs given were all "
+                "published after the deadline, so publication in time is not shown."
+            )
     if pending and expected_completion is not None:
         parts.append(f"We expect to complete revocation by {report_time(expected_completion)}.")
     elif pending:

@@ -1,5 +1,13 @@
 """The rules, one module per family; importing this package registers them all."""
 
-from ca_incident.checks.rules import analysis, appendix, legacy, summary, template, timeline
+from ca_incident.checks.rules import (
+    analysis,
+    appendix,
+    clocks,
+    legacy,
+    summary,
+    template,
+    timeline,
+)
 
-__all__ = ["analysis", "appendix", "legacy", "summary", "template", "timeline"]
+__all__ = ["analysis", "appendix", "clocks", "legacy", "summary", "template", "timeline"]
