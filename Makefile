@@ -29,11 +29,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## lint: ruff and mypy
+## lint: ruff on src, tests, bench and examples; mypy --strict on src, tests and bench
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
-	$(BIN)/mypy
+	$(BIN)/mypy src tests bench
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench examples
