@@ -25,7 +25,8 @@ VECTORS = (
 
 def _vectors() -> list[Path]:
     if not VECTORS.exists():
-        return []
+        # One placeholder case, so the test skips saying why instead of collecting nothing.
+        return [VECTORS / "absent"]
     return sorted([*VECTORS.glob("tls_br/*/*.crttest"), *VECTORS.glob("smime_br/*/*/*.crttest")])
 
 
@@ -57,6 +58,8 @@ _LINTER = Linter()
 
 @pytest.mark.parametrize("vector", _vectors(), ids=lambda p: "/".join(p.parts[-3:]))
 def test_pkilint_vector(vector: Path) -> None:
+    if not vector.exists():
+        shared_path("corpus", "certs", "pkilint")
     item = next(iter_items([vector]))
     assert item.der is not None
     _, findings = _LINTER.lint(item.der, vector.name, certificate_type=_type_of(vector))

@@ -628,7 +628,7 @@ def rules(as_json_flag: bool) -> None:
         return
     console = _out()
     for r in catalog:
-        console.print(f"[bold]{r.code}[/] {r.severity.value:<7} {safe(r.message)}")
+        console.print(f"[bold]{r.code:<6}[/] {r.severity.value:<7} {safe(r.message)}")
 
 
 @cli.command()

@@ -292,7 +292,7 @@ def clocks(
         done = _start_of(item.completed) if item.completed else None
         add(
             "action-item",
-            f"action item {index} due ({item.description[:60]})",
+            f"action item {index} due ({_short(item.description)})",
             _end_of(item.due),
             done,
             ("action_items", index - 1),
@@ -452,6 +452,14 @@ def _closure_clock(incident: Incident, add: _Add) -> None:
         incident.posted.closure,
         ("posted", "closure") if incident.posted.closure else ("action_items",),
     )
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """One line of at most ``limit`` characters, cut at a word, with an ellipsis if cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "\u2026"
 
 
 def deadline_label(reason: int, smime: bool, ca_certificates: bool) -> str:

@@ -14,6 +14,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import click
 from pydantic import BaseModel
 
 from ca_incident.model import Incident
@@ -207,11 +208,17 @@ def cli_doc(root: Path = Path()) -> str:
         max_content_width=100,
     )
     out += ["## ca-incident", "", "```", cli.get_help(context).rstrip(), "```", ""]
-    for name in sorted(cli.list_commands(context)):
-        command = cli.get_command(context, name)
-        assert command is not None
-        sub = command.make_context(name, [], parent=context, resilient_parsing=True)
-        out += [f"## ca-incident {name}", "", "```", command.get_help(sub).rstrip(), "```", ""]
+    def document(group: click.Group, parent: click.Context, prefix: str) -> None:
+        for name in sorted(group.list_commands(parent)):
+            command = group.get_command(parent, name)
+            assert command is not None
+            sub = command.make_context(name, [], parent=parent, resilient_parsing=True)
+            title = f"{prefix} {name}"
+            out.extend([f"## {title}", "", "```", command.get_help(sub).rstrip(), "```", ""])
+            if isinstance(command, click.Group):
+                document(command, sub, title)
+
+    document(cli, context, "ca-incident")
     return "\n".join(out)
 
 
