@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ca_incident.certs import tasks
-from ca_incident.certs.read import Item
+from ca_incident.certs.read import MAX_BYTES, Item
 from ca_incident.certs.record import lenient_parsing, read_certificate
 from ca_incident.sources import SourceLike
 
@@ -230,11 +230,14 @@ LINT_RANGE = 128 << 10
 """Bytes of a bundle per lint task: about a hundred certificates, half a second of pkilint."""
 
 
-def iter_linted(inputs: Sequence[SourceLike], profile: str, jobs: int) -> Iterator[Linted]:
+def iter_linted(
+    inputs: Sequence[SourceLike], profile: str, jobs: int, max_bytes: int = MAX_BYTES
+) -> Iterator[Linted]:
     """Every input's certificates linted, in input order; what is not a certificate comes as
     an undecodable outcome saying why."""
     work = partial(lint_task, profile=profile)
-    outcomes = tasks.run_tasks(tasks.plan(inputs, LINT_RANGE), work, work, jobs)
+    planned = tasks.plan(inputs, LINT_RANGE, max_bytes)
+    outcomes = tasks.run_tasks(planned, work, work, jobs)
     for outcome, position in tasks.in_file_order(outcomes):
         if isinstance(outcome, Linted):
             yield replace(outcome, index=outcome.index + position.index)

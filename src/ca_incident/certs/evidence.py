@@ -18,7 +18,7 @@ from functools import partial
 from typing import cast
 
 from ca_incident.certs import tasks
-from ca_incident.certs.read import Item, iter_source
+from ca_incident.certs.read import MAX_BYTES, Item, iter_source
 from ca_incident.certs.record import (
     CertRecord,
     from_fingerprint,
@@ -58,11 +58,15 @@ class Summary:
     last_not_before: datetime | None = None
     remaining_valid: int = 0
     """Not expired at ``as_of`` (and, once revocation data is given, not revoked)."""
+    validity_unknown: int = 0
+    """Certificates whose expiry is unknown (known by SHA-256 only, or unparseable): neither
+    remaining valid nor expired, as far as anything shows."""
     expired: int = 0
     duplicates: int = 0
     """Inputs dropped because the same DER was already counted."""
     fingerprints_only: int = 0
-    """Certificates known only by their SHA-256: counted, their other fields unknown."""
+    """Certificates known only by their SHA-256: counted, their other fields unknown. The same
+    SHA-256 among the parsed inputs is that certificate, not another one."""
     unreadable: int = 0
     """Certificates nothing could parse: counted and listed by SHA-256."""
     kinds: Counter[str] = field(default_factory=Counter)
@@ -88,6 +92,9 @@ class Evidence:
 
     summary: Summary
     errors: list[ReadError] = field(default_factory=list)
+    warnings: list[ReadError] = field(default_factory=list)
+    """Certificates read and counted, with something wrong around them: a PEM block without
+    its END line, bytes after a DER certificate."""
     certificates: list[CertRecord] | None = None
     """Counted certificates, then unpaired precertificates; only with ``keep=True``."""
 
@@ -124,7 +131,19 @@ def _task_results(task: tasks.Task, keep: bool) -> tuple[Iterator[Result], int]:
             for item in items:
                 if item.der is not None:
                     record = read_certificate(item.der, item.source, item.index)
-                    whole = keep or record.precertificate or record.fatal is not None
+                    if item.error is not None:
+                        # Read, but with something wrong around it (a cut, trailing bytes).
+                        where = f"line {item.line}: " if item.line else ""
+                        note = f"{_AROUND}{where}{item.error}"
+                        record.errors.insert(0, note)
+                        if record.fatal is not None:
+                            record.fatal = f"{note}; {record.fatal}"
+                    whole = (
+                        keep
+                        or record.precertificate
+                        or record.fatal is not None
+                        or item.error is not None
+                    )
                     yield record if whole else _light(record)
                 elif item.sha256 is not None:
                     yield from_fingerprint(item.sha256, item.source, item.index)
@@ -145,6 +164,7 @@ def stream_records(
     jobs: int = 1,
     errors: list[ReadError] | None = None,
     keep: bool = True,
+    max_bytes: int = MAX_BYTES,
 ) -> Iterator[CertRecord | Light]:
     """Records of every certificate in ``paths``, in input order; items that are not
     certificates go to ``errors``. With ``keep`` false, ordinary certificates may come as
@@ -155,7 +175,7 @@ def stream_records(
     """
     sink = errors if errors is not None else []
     outcomes: Iterator[tuple[tasks.Task, tuple[Iterable[Result], int]]] = tasks.run_tasks(
-        tasks.plan(paths),
+        tasks.plan(paths, max_bytes=max_bytes),
         partial(_task_results, keep=keep),
         partial(_run_task, keep=keep),
         jobs,
@@ -187,6 +207,7 @@ def collect(
     keep: bool = False,
     is_revoked: Callable[[CertRecord], bool] | None = None,
     progress: Callable[[int], None] | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Evidence:
     """Read, deduplicate, pair and count the certificates of one problem.
 
@@ -195,11 +216,13 @@ def collect(
     summary = Summary(name=name, as_of=as_of)
     evidence = Evidence(summary=summary, certificates=[] if keep else None)
     seen: set[str] = set()
+    hashes: dict[str, CertRecord | None] = {}
+    """Certificates known by SHA-256 only, counted at the end unless parsed meanwhile."""
     final_keys: dict[tuple[str | None, str | None, bytes | None], CertRecord | None] = {}
     final_serials: set[str] = set()
     precertificates: list[CertRecord] = []
 
-    records = stream_records(paths, jobs, evidence.errors, keep)
+    records = stream_records(paths, jobs, evidence.errors, keep, max_bytes)
     kinds: dict[str, int] = {}
     types: dict[str, int] = {}
     first: datetime | None = None
@@ -232,6 +255,12 @@ def collect(
                 final_serials.add(serial)
             continue
         assert isinstance(record, CertRecord)
+        if _fingerprint_only(record):
+            if record.sha256 in seen or record.sha256 in hashes:
+                summary.duplicates += 1
+            else:
+                hashes[record.sha256] = record if keep else None
+            continue
         if record.sha256 in seen:
             summary.duplicates += 1
             continue
@@ -243,6 +272,10 @@ def collect(
         if record.fatal is not None:
             evidence.errors.append(
                 ReadError(record.source, record.index, record.sha256, record.fatal)
+            )
+        elif record.errors and record.errors[0].startswith(_AROUND):
+            evidence.warnings.append(
+                ReadError(record.source, record.index, record.sha256, record.errors[0])
             )
         if record.serial is not None:
             final_keys[(record.issuer, record.serial, record.pair_key)] = record if keep else None
@@ -262,7 +295,32 @@ def collect(
         if keep:
             assert evidence.certificates is not None
             evidence.certificates.append(precertificate)
+    for sha, hashed in hashes.items():
+        if sha in seen:
+            summary.duplicates += 1  # the parsed certificate with this SHA-256 stands for it
+            continue
+        summary.count += 1
+        summary.fingerprints_only += 1
+        summary.validity_unknown += 1
+        summary.kinds["unknown"] += 1
+        if keep and hashed is not None:
+            assert evidence.certificates is not None
+            evidence.certificates.append(hashed)
     return evidence
+
+
+_AROUND = "read with a problem around it: "
+
+
+def _fingerprint_only(record: CertRecord) -> bool:
+    """A certificate known by its SHA-256 alone (a hash list, a crt.sh link)."""
+    return (
+        record.serial is None
+        and record.not_before is None
+        and record.fatal is None
+        and not record.errors
+        and not record.precertificate
+    )
 
 
 def _light_record(light: Light) -> CertRecord:
@@ -284,13 +342,12 @@ def _count(
         summary.types[record.validation_type] += 1
     if record.fatal is not None:
         summary.unreadable += 1
-    elif record.serial is None and record.not_after is None and not record.errors:
-        summary.fingerprints_only += 1
     summary.note_issued(record.not_before)
-    if record.not_after is not None and record.not_after <= as_of:
+    if record.not_after is None:
+        summary.validity_unknown += 1
+    elif record.not_after <= as_of:
         summary.expired += 1
     elif is_revoked is None or not is_revoked(record):
-        # Unknown expiry counts as remaining valid: nothing shows that it is not.
         summary.remaining_valid += 1
 
 

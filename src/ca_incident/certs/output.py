@@ -23,6 +23,7 @@ def summary_json(summary: Summary) -> dict[str, Any]:
         "first_not_before": _time(summary.first_not_before),
         "last_not_before": _time(summary.last_not_before),
         "remaining_valid": summary.remaining_valid,
+        "validity_unknown": summary.validity_unknown,
         "expired": summary.expired,
         "duplicates": summary.duplicates,
         "fingerprints_only": summary.fingerprints_only,
@@ -75,6 +76,7 @@ def evidence_json(
             for record in e.certificates or []
         ]
     document["errors"] = [error_json(err) for e in evidences for err in e.errors]
+    document["warnings"] = [error_json(w) for e in evidences for w in e.warnings]
     return document
 
 

@@ -8,14 +8,16 @@ positions (certificate index, line) into positions in its file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 from ca_incident.certs.read import (
     _GZIP_MAGIC,
+    MAX_BYTES,
     NOTHING,
     Item,
     NothingCertificateLike,
@@ -24,6 +26,7 @@ from ca_incident.certs.read import (
     iter_file,
     iter_range,
     looks_like_der,
+    regular_file,
 )
 from ca_incident.errors import CaIncidentError
 from ca_incident.sources import Source, SourceLike
@@ -49,41 +52,69 @@ class Task:
     last_of_file: bool = True
     data: bytes | None = None
     """An input held in memory, read whole by the task."""
+    max_bytes: int = MAX_BYTES
+    """How much a compressed input may hold once decompressed."""
 
 
-def plan(inputs: Sequence[SourceLike], range_bytes: int | None = None) -> Iterator[Task]:
+def plan(
+    inputs: Sequence[SourceLike], range_bytes: int | None = None, max_bytes: int = MAX_BYTES
+) -> Iterator[Task]:
     """Tasks for every input; a large text file is cut into ranges of about ``range_bytes``
-    (default :data:`RANGE`): smaller for slow work such as linting, so workers stay even."""
+    (default :data:`RANGE`): smaller for slow work such as linting, so workers stay even.
+    A cut never splits an item: it falls before a BEGIN line in a file that has PEM blocks
+    anywhere, and before a line that starts an item (a hash, a link, a base64 certificate)
+    in one that has none."""
     size = range_bytes or RANGE
     for value in inputs:
         source = Source.of(value)
         if source.data is not None:
-            yield Task(source.name, "", data=source.data)
+            yield Task(source.name, "", data=source.data, max_bytes=max_bytes)
             continue
         path = source.path
         assert path is not None
         if path.is_dir():
             for file in folder_files(path):
-                yield from _file_tasks(file, str(file), False, size)
-        elif path.exists():
-            yield from _file_tasks(path, source.name, True, size)
+                yield from _file_tasks(file, str(file), False, size, max_bytes)
         else:
-            raise CaIncidentError(f"{source.name}: no such file or folder")
+            regular_file(path, source.name)
+            yield from _file_tasks(path, source.name, True, size, max_bytes)
 
 
-def _file_tasks(file: Path, source: str, named: bool, range_bytes: int) -> Iterator[Task]:
+_PEM_MARK = b"-----BEGIN "
+
+
+def _has_pem(stream: BinaryIO) -> bool:
+    """Whether a PEM BEGIN line occurs anywhere: read once, a window at a time."""
+    stream.seek(0)
+    tail = b""
+    while True:
+        window = stream.read(_WINDOW)
+        if not window:
+            return False
+        if _PEM_MARK in tail + window[: len(_PEM_MARK)] or _PEM_MARK in window:
+            return True
+        tail = window[-len(_PEM_MARK) :]
+
+
+_ITEM_START = re.compile(rb"\n(?=MII|https?://|[0-9A-Fa-f]{2}[0-9A-Fa-f:]{62}|#)")
+"""A line that starts an item of a list (or a comment): never a continuation of the one
+before, so a range may begin there."""
+
+
+def _file_tasks(
+    file: Path, source: str, named: bool, range_bytes: int, max_bytes: int = MAX_BYTES
+) -> Iterator[Task]:
     try:
         size = file.stat().st_size
         if size <= range_bytes:
-            yield Task(source, str(file), named=named)
+            yield Task(source, str(file), named=named, max_bytes=max_bytes)
             return
         with file.open("rb") as stream:
             head = stream.read(min(_WINDOW, range_bytes))
             if head[:2] == _GZIP_MAGIC or looks_like_der(head):
-                yield Task(source, str(file), named=named)
+                yield Task(source, str(file), named=named, max_bytes=max_bytes)
                 return
-            pem_mode = b"-----BEGIN " in head
-            marker = b"\n-----BEGIN " if pem_mode else b"\n"
+            pem_mode = _has_pem(stream)
             boundaries = [0]
             position = range_bytes
             while position < size:
@@ -91,9 +122,13 @@ def _file_tasks(file: Path, source: str, named: bool, range_bytes: int) -> Itera
                 window = stream.read(_WINDOW)
                 if not window:
                     break
-                found = window.find(marker)
+                if pem_mode:
+                    found = window.find(b"\n" + _PEM_MARK)
+                else:
+                    match = _ITEM_START.search(window)
+                    found = match.start() if match else -1
                 if found < 0:
-                    position += len(window)
+                    position += max(len(window) - len(_PEM_MARK), 1)
                     continue
                 boundaries.append(position + found + 1)
                 position = boundaries[-1] + range_bytes
@@ -110,15 +145,17 @@ def _file_tasks(file: Path, source: str, named: bool, range_bytes: int) -> Itera
             named,
             first_of_file=number == 0,
             last_of_file=number == len(boundaries) - 1,
+            max_bytes=max_bytes,
         )
 
 
 def run(task: Task) -> tuple[Iterator[Item], int]:
     """The task's items, with positions local to it, and the lines it spans."""
     if task.data is not None:
-        return iter_bytes(task.data, task.source, named=task.named), 0
+        return iter_bytes(task.data, task.source, named=task.named, max_bytes=task.max_bytes), 0
     if task.end is None:
-        return iter_file(Path(task.path), named=task.named, name=task.source), 0
+        path = Path(task.path)
+        return iter_file(path, named=task.named, name=task.source, max_bytes=task.max_bytes), 0
     try:
         with Path(task.path).open("rb") as stream:
             stream.seek(task.start)
@@ -192,14 +229,16 @@ def run_tasks(
     else ``in_worker`` (picklable) in ``jobs`` processes, at most two tasks per worker in
     flight so memory stays flat. On an interrupt, queued work is dropped and running tasks
     end; what was already yielded stands."""
+    tasks = list(planned)
+    jobs = min(jobs, len(tasks))  # never more workers than there is work
     if jobs <= 1:
-        for task in planned:
+        for task in tasks:
             yield task, here(task)
         return
     pending: list[tuple[Task, Future[T]]] = []
     pool = ProcessPoolExecutor(max_workers=jobs)
     try:
-        for task in planned:
+        for task in tasks:
             pending.append((task, pool.submit(in_worker, task)))
             while len(pending) > 2 * jobs:
                 done, future = pending.pop(0)

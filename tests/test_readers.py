@@ -1,0 +1,201 @@
+"""Readers that never lose a certificate: each way a real input was seen to lose, swallow or
+invent one, as a test. Certificates come from the test CA."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import os
+import textwrap
+from collections.abc import Iterator
+from concurrent import futures
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ca_incident.certs import tasks
+from ca_incident.certs.evidence import collect
+from ca_incident.certs.read import InputTooLarge, iter_items
+from ca_incident.errors import CaIncidentError
+
+from .helpers import AS_OF
+from .testca import hierarchy, issue, pem
+
+_, CA, _ = hierarchy()
+
+
+@pytest.fixture(scope="module")
+def ders() -> list[bytes]:
+    """6,000 distinct certificates: enough to cross the readers' 1 MiB chunks."""
+    out = []
+    for serial in range(0x5000, 0x5000 + 6000):
+        der = issue(CA, serial, with_precertificate=False).certificate
+        assert der is not None
+        out.append(der)
+    return out
+
+
+def _b64(der: bytes) -> str:
+    return base64.b64encode(der).decode()
+
+
+def test_a_cut_base64_line_swallows_nothing(tmp_path: Path, ders: list[bytes]) -> None:
+    lines = [_b64(d) for d in ders]
+    lines[10] = lines[10][: len(lines[10]) // 2]  # line 11 cut in the middle
+    path = tmp_path / "lines.txt"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 2 << 20
+    for jobs in (1, 2):
+        evidence = collect([path], as_of=AS_OF, jobs=jobs)
+        s = evidence.summary
+        assert (s.count, s.unreadable) == (6000, 1), jobs
+        (error,) = evidence.errors
+        assert "line 11" in error.error and "cut short" in error.error and error.sha256
+
+
+def test_a_pem_block_without_its_end_line_hides_no_certificate(
+    tmp_path: Path, ders: list[bytes]
+) -> None:
+    blocks = [pem(d) for d in ders[:5]]
+    blocks[1] = blocks[1].replace("-----END CERTIFICATE-----\n", "")
+    path = tmp_path / "five.pem"
+    path.write_text("".join(blocks))
+    evidence = collect([path], as_of=AS_OF, keep=True)
+    assert evidence.summary.count == 5 and evidence.errors == []
+    (warning,) = evidence.warnings
+    assert "has no END line" in warning.error and warning.index == 1
+
+
+def test_text_first_then_pem_over_several_ranges(tmp_path: Path, ders: list[bytes]) -> None:
+    """openssl x509 -text output first (over a MiB of it), then blocks: no spurious errors,
+    no block lost at a range boundary."""
+    text = "        Signature Algorithm: ecdsa-with-SHA256\n" * 30_000
+    path = tmp_path / "text-first.pem"
+    path.write_text(text + "".join(pem(d) for d in ders[:2500]))
+    assert path.stat().st_size > 2 << 20 and len(list(tasks.plan([path]))) > 1
+    for jobs in (1, 2):
+        evidence = collect([path], as_of=AS_OF, jobs=jobs)
+        assert evidence.summary.count == 2500 and evidence.errors == [], jobs
+
+
+def test_base64_wrapped_over_lines_across_chunks(tmp_path: Path, ders: list[bytes]) -> None:
+    wrapped = "".join(textwrap.fill(_b64(d), 64) + "\n" for d in ders)
+    path = tmp_path / "wrapped.txt"
+    path.write_text(wrapped)
+    assert path.stat().st_size > 2 << 20
+    for jobs in (1, 2):
+        evidence = collect([path], as_of=AS_OF, jobs=jobs)
+        assert evidence.summary.count == 6000 and evidence.errors == [], jobs
+
+
+@pytest.mark.parametrize("order", ["links first", "certificates first"])
+def test_a_hash_is_enriched_by_its_certificate(
+    tmp_path: Path, ders: list[bytes], order: str
+) -> None:
+    import hashlib
+
+    links = tmp_path / "links.txt"
+    links.write_text(
+        "".join(f"https://crt.sh/?sha256={hashlib.sha256(d).hexdigest()}\n" for d in ders[:5])
+    )
+    five = tmp_path / "five.pem"
+    five.write_text("".join(pem(d) for d in ders[:5]))
+    inputs = [links, five] if order == "links first" else [five, links]
+    evidence = collect(inputs, as_of=AS_OF, keep=True)
+    s = evidence.summary
+    assert (s.count, s.fingerprints_only, s.duplicates) == (5, 0, 5)
+    assert s.first_not_before is not None
+    assert all(r.serial for r in evidence.certificates or [])
+
+
+def test_hash_only_certificates_are_not_remaining_valid(tmp_path: Path) -> None:
+    path = tmp_path / "hashes.txt"
+    path.write_text("ab" * 32 + "\n" + "cd" * 32 + "\n")
+    s = collect([path], as_of=AS_OF).summary
+    assert (s.count, s.fingerprints_only, s.remaining_valid, s.validity_unknown) == (2, 2, 0, 2)
+
+
+def test_bytes_after_a_der_certificate_are_no_phantom(tmp_path: Path, ders: list[bytes]) -> None:
+    path = tmp_path / "one.der"
+    path.write_bytes(ders[0] + b"\x00\x01garbage")
+    evidence = collect([path], as_of=AS_OF)
+    assert (evidence.summary.count, evidence.summary.unreadable) == (1, 0)
+    assert evidence.errors == [] and "not DER" in evidence.warnings[0].error
+
+
+def test_a_truncated_der_file_is_counted_by_its_sha256(tmp_path: Path, ders: list[bytes]) -> None:
+    path = tmp_path / "cut.der"
+    path.write_bytes(ders[0][:300])
+    evidence = collect([path], as_of=AS_OF)
+    assert (evidence.summary.count, evidence.summary.unreadable) == (1, 1)
+    (error,) = evidence.errors
+    assert "truncated" in error.error and error.sha256 is not None
+
+
+def test_a_byte_order_mark_loses_no_entry(tmp_path: Path) -> None:
+    path = tmp_path / "hashes.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + b"ab" * 32 + b"\n" + b"cd" * 32 + b"\n")
+    assert [i.sha256 for i in iter_items([path])] == ["ab" * 32, "cd" * 32]
+
+
+def test_utf16_pem_is_named_as_such(tmp_path: Path, ders: list[bytes]) -> None:
+    path = tmp_path / "utf16.pem"
+    path.write_bytes(pem(ders[0]).encode("utf-16"))
+    with pytest.raises(CaIncidentError, match="UTF-16"):
+        list(iter_items([path]))
+
+
+def test_a_truncated_gz_keeps_what_was_read(tmp_path: Path, ders: list[bytes]) -> None:
+    data = gzip.compress("".join(pem(d) for d in ders[:200]).encode())
+    cut = tmp_path / "cut.pem.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    items = list(iter_items([cut]))
+    assert 0 < sum(1 for i in items if i.der) < 200
+    assert "truncated" in (items[-1].error or "")
+    bad = tmp_path / "bad.pem.gz"
+    bad.write_bytes(data[:-8] + b"\x00" * 8)  # CRC and length zeroed
+    items = list(iter_items([bad]))
+    assert sum(1 for i in items if i.der) == 200 and "corrupt" in (items[-1].error or "")
+
+
+def test_a_gzip_bomb_is_refused_by_size(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.gz"
+    path.write_bytes(gzip.compress(b"0" * (8 << 20)))
+    with pytest.raises(InputTooLarge, match="--max-input-gib"):
+        list(iter_items([path], max_bytes=1 << 20))
+
+
+def test_fifos_and_devices_are_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(CaIncidentError, match="not a regular file"):
+            collect([path], as_of=AS_OF)
+
+
+def test_no_more_workers_than_work(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    seen: list[int] = []
+    real = futures.ProcessPoolExecutor
+
+    def recording(max_workers: int, **kwargs: Any) -> futures.ProcessPoolExecutor:
+        seen.append(max_workers)
+        return real(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(tasks, "ProcessPoolExecutor", recording)
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("ab" * 32 + "\n")
+    collect([tmp_path], as_of=AS_OF, jobs=200)
+    assert seen == [2]
+
+
+def _lines_without_breaks(size: int) -> Iterator[bytes]:
+    yield b"A" * size
+
+
+def test_a_file_without_line_breaks_is_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "one-line.txt"
+    path.write_bytes(b"A" * (9 << 20) + b"\n" + b"ab" * 32 + b"\n")
+    items = list(iter_items([path]))
+    assert "longer than" in (items[0].error or "")
+    assert items[-1].sha256 == "ab" * 32
