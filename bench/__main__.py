@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "check": "check_corpus",
     "revocation": "revocation_crl",
     "lint": "lint_throughput",
+    "scaling": "scaling",
 }
 """Benchmark name -> module in this package exposing ``run(quick: bool) -> Iterator[Result]``,
 which prints its figures and yields each as it is measured."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from .helpers import REPO
 
 PACKAGE = REPO / "src" / "ca_incident"
-DOORS = {"ca_incident.cli", "ca_incident.docgen", "ca_incident.__main__"}
+DOORS = {"ca_incident.cli", "ca_incident.docgen", "ca_incident.__main__", "ca_incident.entry"}
 
 
 def _module_name(path: Path) -> str:

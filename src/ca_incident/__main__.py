@@ -1,3 +1,3 @@
-from ca_incident.cli import main
+from ca_incident.entry import main
 
 main()

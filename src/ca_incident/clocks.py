@@ -21,6 +21,7 @@ from typing import Protocol
 
 from ca_incident.model import CLOSED_STATUSES, ActionStatus, EventKind, Incident, Loc, Stage
 from ca_incident.revocation.deadlines import Deadline, deadline
+from ca_incident.timeutil import require_aware
 from ca_incident.whiteboard import is_revocation_delay, next_update
 
 FIRST_REPORT = timedelta(hours=72)
@@ -229,6 +230,7 @@ def clocks(
 
     ``revoked_at``: when revocation was published, where the CRLs show it (the build knows);
     else the timeline's ``revocation-completed`` event is used."""
+    require_aware(as_of)
     found: list[Clock] = []
     closed = incident.stage is Stage.CLOSED
 

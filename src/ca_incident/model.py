@@ -32,8 +32,28 @@ from ca_incident.revocation.deadlines import MAX_REASON, reason_numbers
 from ca_incident.timeutil import parse_date, parse_timestamp
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (ANSI escapes, NUL) and bidirectional overrides: they change how text
+reads on a terminal or in a report, so no text field may carry them."""
+
+
 def _text(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X} at position "
+            f"{found.start() + 1}: remove it (text may hold line breaks and tabs, nothing else)"
+        )
+    return value.strip()
+
+
+def _line(value: Any) -> Any:
+    value = _text(value)
+    if isinstance(value, str) and ("\n" in value or "\r" in value):
+        raise ValueError("must be one line: remove the line break")
+    return value
 
 
 Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
@@ -44,6 +64,9 @@ Day = Annotated[date, BeforeValidator(parse_date)]
 
 Text = Annotated[str, BeforeValidator(_text), Field(min_length=1)]
 """Text that must say something: blank is an error, ``N/A`` is written by the renderer."""
+
+Line = Annotated[str, BeforeValidator(_line), Field(min_length=1)]
+"""Text on one line: names and titles, shown where a line break would forge a line."""
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -457,7 +480,7 @@ class Question(_Model):
 
     asked: Timestamp
     """When it was asked."""
-    by: Text
+    by: Line
     """Who asked it."""
     comment: int | Text | None = None
     """The comment number (or its URL)."""
@@ -468,15 +491,15 @@ class Question(_Model):
 class Incident(_Model):
     """One incident, as kept in ``incident.yaml``."""
 
-    ca_owner: Text
+    ca_owner: Line
     """The CA Owner's name, as in the CCADB."""
     ccadb_id: Annotated[str, BeforeValidator(_text), AfterValidator(_ccadb_id)] | None = None
     """The CA Owner CCADB unique ID: ``A`` and six digits (required from the Full report on)."""
-    title: Text
+    title: Line
     """A brief title; the Bugzilla summary is ``CA Owner: title``."""
     bug: int | None = Field(default=None, gt=0)
     """The Bugzilla bug number, once there is one."""
-    whiteboard: list[Text] = Field(default_factory=list)
+    whiteboard: list[Line] = Field(default_factory=list)
     """The bug's whiteboard tags, e.g. ``ca-compliance``, ``leaf-revocation-delay``."""
     stage: Stage
     """preliminary, full, closure or closed: the report ``build`` writes."""

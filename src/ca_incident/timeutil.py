@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MIN_YEAR, MAX_YEAR = 1950, 2199
+"""Moments an incident file or option may name: far enough from the calendar's ends that
+adding a deadline never overflows."""
 
 
 class TimestampError(ValueError):
@@ -58,6 +61,10 @@ def parse_timestamp(value: str | datetime | None) -> datetime:
         raise TimestampError(
             f"'{text}' has no time zone: add 'Z' for UTC or an offset such as '+02:00'"
         )
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise TimestampError(
+            f"'{text}' is outside the years {MIN_YEAR} to {MAX_YEAR} that incidents are about"
+        )
     return parsed.astimezone(UTC)
 
 
@@ -73,9 +80,21 @@ def parse_date(value: str | date | None) -> date:
     if not _DATE_ONLY.match(text):
         raise TimestampError(f"'{text}' is not a date: expected YYYY-MM-DD")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise TimestampError(f"'{text}' is not a valid date: {exc}") from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise TimestampError(f"'{text}' is outside the years {MIN_YEAR} to {MAX_YEAR}")
+    return day
+
+
+def require_aware(moment: datetime, what: str = "as_of") -> datetime:
+    """A moment handed to a job must carry its zone: a naive one is a programming error."""
+    if not isinstance(moment, datetime):
+        raise TypeError(f"{what} must be a datetime, not {type(moment).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware (UTC inside), got {moment.isoformat()}")
+    return moment
 
 
 def utc_now() -> datetime:
@@ -233,11 +252,14 @@ def read_stamp(text: str, *, day: date | None = None, window: int = 60) -> Stamp
     moment = None
     if day_used is not None and clock is not None:
         naive = datetime.combine(day_used, clock)
-        moment = (
-            naive.replace(tzinfo=timezone(offset)).astimezone(UTC)
-            if zone in ("utc", "offset")
-            else naive
-        )
+        try:
+            moment = (
+                naive.replace(tzinfo=timezone(offset)).astimezone(UTC)
+                if zone in ("utc", "offset")
+                else naive
+            )
+        except OverflowError:  # year 1 or 9999 with an offset: no moment to compare
+            moment = None
     return Stamp(day_used if found_date or clock else None, clock, zone, moment, end)
 
 

@@ -88,19 +88,30 @@ class StatusResult:
         return ics(entries, self.as_of)
 
 
+def _names_incident(folder: Path) -> bool:
+    """Whether a folder has an incident file, even a broken one (a dangling link, a FIFO):
+    such a folder is listed as one that does not load, never left out."""
+    file = folder / INCIDENT_FILE
+    return file.is_symlink() or file.exists()
+
+
 def incident_folders(paths: Sequence[Path]) -> list[Path]:
-    """The incident folders among ``paths``, or under them (hidden folders and ``out/``
-    left out)."""
+    """The incident folders among ``paths``, or under them: hidden folders, and the ``out/``
+    that a build writes beside an incident file, are left out."""
     found: list[Path] = []
     for path in paths:
-        if (path / INCIDENT_FILE).exists():
+        if _names_incident(path):
             found.append(path)
         elif path.is_dir():
             found += sorted(
                 p.parent
                 for p in path.rglob(INCIDENT_FILE)
                 if not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and "out" not in p.relative_to(path).parts
+                and not any(
+                    parent.name == "out" and _names_incident(parent.parent)
+                    for parent in p.parents
+                    if parent != path and path in parent.parents
+                )
             )
     return found
 
@@ -120,10 +131,9 @@ def status(
         entry = IncidentStatus(folder)
         try:
             entry.incident = load_incident(folder)
-        except CaIncidentError as exc:
-            entry.errors = str(exc).splitlines()
-        else:
             entry.clocks = clocks(entry.incident, as_of)
+        except CaIncidentError as exc:
+            entry.incident, entry.errors = None, str(exc).splitlines()
         result.incidents.append(entry)
         if progress is not None:
             progress(number)

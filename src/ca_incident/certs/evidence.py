@@ -27,6 +27,7 @@ from ca_incident.certs.record import (
     signing_ca_key,
 )
 from ca_incident.sources import SourceLike, as_sources
+from ca_incident.timeutil import require_aware
 
 KINDS = ("tls", "smime", "other", "unknown")
 
@@ -213,6 +214,7 @@ def collect(
 
     ``progress`` is called with the number of certificates read so far, every 1,000.
     """
+    require_aware(as_of)
     summary = Summary(name=name, as_of=as_of)
     evidence = Evidence(summary=summary, certificates=[] if keep else None)
     seen: set[str] = set()

@@ -73,7 +73,7 @@ def iter_items(inputs: Iterable[SourceLike], *, max_bytes: int = MAX_BYTES) -> I
 
 def iter_source(source: Source, *, max_bytes: int = MAX_BYTES) -> Iterator[Item]:
     if source.data is not None:
-        yield from iter_bytes(source.data, source.name, named=True, max_bytes=max_bytes)
+        yield from iter_bytes(source.data, source.name, named=source.named, max_bytes=max_bytes)
         return
     path = source.path
     assert path is not None
@@ -443,8 +443,12 @@ def _iter_text(
             position = begin
             body_from = label_end + 5
             start = max(body_from, block_look) if waiting else body_from
-            end = buffer.find(b"-----END ", start)
-            following = buffer.find(b"-----BEGIN ", start, end if end >= 0 else len(buffer))
+            # The next BEGIN first: an END is looked for only before it, so a file of BEGIN
+            # lines without END lines is read in linear time.
+            following = buffer.find(b"-----BEGIN ", start)
+            end = buffer.find(b"-----END ", start, following if following >= 0 else len(buffer))
+            if end >= 0:
+                following = -1
             label = buffer[begin + 11 : label_end]
             if end >= 0 and following < 0:
                 close = buffer.find(b"-----", end + 9, end + 100)
