@@ -34,7 +34,8 @@ def test_a_report_line_at_the_end_of_the_calendar_keeps_the_rules_running() -> N
     golden = Path(__file__).parent / "golden" / "tls-ou-misissuance" / "irg-3.2-full.md"
     text = golden.read_text().replace(
         "### Timeline\n",
-        "### Timeline\n\n- 9999-12-31 23:59 -05:00: far away\n- 0001-01-01 00:00 +05:00: long ago\n",
+        "### Timeline\n\n- 9999-12-31 23:59 -05:00: far away\n"
+        "- 0001-01-01 00:00 +05:00: long ago\n",
         1,
     )
     codes = [f.code for f in check_text(text, "report.md", Context(AS_OF, AS_OF))]

@@ -31,7 +31,6 @@ from pydantic import (
 from ca_incident.revocation.deadlines import MAX_REASON, reason_numbers
 from ca_incident.timeutil import parse_date, parse_timestamp
 
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Control characters (ANSI escapes, NUL) and bidirectional overrides: they change how text
 reads on a terminal or in a report, so no text field may carry them."""

@@ -186,7 +186,7 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
                 record.has_sct_list = True
     if failed:
         _read_leniently(der, record, all_fields=False, only=failed)
-    _classify(record)
+    _classify(record, der)
     if record.kind == "smime":
         # Personal data matters only where S/MIME redaction does; not read for the rest.
         emails = list(record.emails)
@@ -363,7 +363,7 @@ def _read_leniently(
             _lenient_failed(record, True, "no field could be read")
             return
         record.errors.append("read with asn1crypto")
-        _classify(record)
+        _classify(record, der)
         record.pair_key = _lenient_pair_key(der, record)
 
 
@@ -456,23 +456,42 @@ _LENIENT_READERS = {
 }
 
 
-def _classify(record: CertRecord) -> None:
-    """Kind and validation type from the CA/B Forum policy OIDs, else from the EKU."""
+_EMAIL_PROTECTION_DER = bytes.fromhex("06082b06010505070304")
+"""The emailProtection EKU's OID, tag and length included."""
+_SMIME_ARC_DER = bytes.fromhex("67810c0105")
+"""The content octets that start every S/MIME BR policy OID (2.23.140.1.5)."""
+
+
+def _classify(record: CertRecord, der: bytes = b"") -> None:
+    """Kind and validation type from the CA/B Forum policy OIDs and the EKU.
+
+    S/MIME wins: a certificate with any S/MIME policy OID or the emailProtection EKU, in the
+    fields read or anywhere in its DER (a malformed extension can stop the fields after it
+    from being read), carries personal data and is S/MIME for disclosure, whatever other
+    policies it lists first. Otherwise a TLS policy OID gives TLS and its validation type,
+    then serverAuth TLS, and anything else is "other".
+    """
+    smime_policy = next((oid for oid in record.policy_oids if oid.startswith(SMIME_PREFIX)), None)
+    if (
+        smime_policy is not None
+        or EMAIL_PROTECTION in record.eku
+        or _EMAIL_PROTECTION_DER in der
+        or _SMIME_ARC_DER in der
+    ):
+        record.kind = "smime"
+        record.validation_type = _smime_type(smime_policy) if smime_policy else None
+        return
     for oid in record.policy_oids:
         tls_type = TLS_TYPES.get(oid)
         if tls_type is not None:
             record.kind, record.validation_type = "tls", tls_type
             return
-        if oid.startswith(SMIME_PREFIX):
-            parts = oid[len(SMIME_PREFIX) :].split(".")
-            level = SMIME_LEVELS.get(parts[0], "unknown level")
-            generation = SMIME_GENERATIONS.get(parts[1], "") if len(parts) > 1 else ""
-            record.kind = "smime"
-            record.validation_type = f"{level} {generation}".strip()
-            return
-    if SERVER_AUTH in record.eku:
-        record.kind = "tls"
-    elif EMAIL_PROTECTION in record.eku:
-        record.kind = "smime"
-    else:
-        record.kind = "other"
+    record.kind = "tls" if SERVER_AUTH in record.eku else "other"
+
+
+def _smime_type(oid: str) -> str:
+    """``mailbox-validated strict`` for 2.23.140.1.5.1.3: the level and the generation."""
+    parts = oid[len(SMIME_PREFIX) :].split(".")
+    level = SMIME_LEVELS.get(parts[0], "unknown level")
+    generation = SMIME_GENERATIONS.get(parts[1], "") if len(parts) > 1 else ""
+    return f"{level} {generation}".strip()

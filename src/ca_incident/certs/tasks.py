@@ -68,9 +68,7 @@ def plan(
     for value in inputs:
         source = Source.of(value)
         if source.data is not None:
-            yield Task(
-                source.name, "", named=source.named, data=source.data, max_bytes=max_bytes
-            )
+            yield Task(source.name, "", named=source.named, data=source.data, max_bytes=max_bytes)
             continue
         path = source.path
         assert path is not None
