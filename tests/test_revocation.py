@@ -127,8 +127,9 @@ def _crl(
 
 @pytest.fixture
 def scene(tmp_path: Path) -> dict[str, Path]:
-    """Six certificates: two revoked on time (in two CRL partitions), one revoked late, one
-    not revoked, one expired unrevoked, one from an issuer no CRL covers."""
+    """Six certificates: two revoked on time (in two CRLs), one revoked late, one not revoked,
+    one expired unrevoked, one from an issuer no CRL covers. The CRLs are in force from
+    2026-03-10 to 2026-03-17."""
     certs = tmp_path / "certs"
     certs.mkdir()
     start = datetime(2026, 2, 1, tzinfo=UTC)
@@ -155,36 +156,48 @@ def scene(tmp_path: Path) -> dict[str, Path]:
     }
 
 
-def test_partitioned_crls_and_every_state(scene: dict[str, Path]) -> None:
+def test_two_crls_and_every_state(scene: dict[str, Path]) -> None:
     index = read_crls([scene["part1"], scene["part2"]], [scene["ca"]])
     assert index.errors == [] and index.entries == 3
-    as_of = datetime(2026, 3, 20, tzinfo=UTC)
+    as_of = datetime(2026, 3, 12, tzinfo=UTC)
     records = collect([scene["certs"]], as_of=as_of, keep=True).certificates or []
     figures, columns = assess("p", records, index, deadline(AWARE, 12).due, as_of)
     assert (figures.revoked_on_time, figures.revoked_late, figures.not_revoked_overdue) == (2, 1, 1)
-    assert (figures.expired_unrevoked, figures.not_covered, figures.count) == (1, 1, 6)
+    assert (figures.expired_unrevoked, figures.unknown, figures.count) == (1, 1, 6)
     assert figures.late_max_hours == pytest.approx(10.0)
-    by_serial = {r.serial: columns.get(r.sha256) for r in records}
-    assert by_serial["10"] is not None and by_serial["10"].status == "Yes"
+    by_serial = {r.serial: columns[r.sha256] for r in records}
+    assert by_serial["10"].status == "Yes" and by_serial["10"].state == "revoked"
     assert by_serial["10"].reason == "superseded"
-    assert by_serial["13"] is not None and by_serial["13"].status == "Delayed"
-    assert by_serial["14"] is not None and by_serial["14"].status == "N/A"
-    assert by_serial["15"] is None
+    assert by_serial["10"].crl == str(scene["part1"])
+    assert by_serial["13"].status == "Delayed" and by_serial["13"].state == "not-revoked"
+    assert by_serial["14"].status == "N/A"
+    # Another issuer's certificate: no CRL shows it either way.
+    assert by_serial["15"].state == "unknown" and by_serial["15"].status == "Delayed"
+    assert figures.unknowns[0].why == "no CRL of its issuer was given"
+    assert not figures.complete
     paragraph = progress_paragraph([figures], deadline(AWARE, 12).due, as_of, None)
     assert (
         "of the 6 affected certificates 3 have been revoked, 1 are not yet revoked, and 1 expired"
         in paragraph
     )
+    assert "For 1 the CRLs given show neither" in paragraph
+    assert "Revocation is complete." not in paragraph
 
 
 def test_before_the_deadline_an_unrevoked_certificate_is_planned(scene: dict[str, Path]) -> None:
-    index = read_crls([scene["part1"]])
+    """Planned rows carry the CA's planned completion, not the BR deadline; N/A (no date)
+    without a plan."""
+    index = read_crls([scene["part1"]], [scene["ca"]])
     as_of = AWARE + timedelta(days=1)
+    plan = AWARE + timedelta(days=3, hours=6)
     records = collect([scene["certs"]], as_of=as_of, keep=True).certificates or []
-    figures, columns = assess("p", records, index, deadline(AWARE, 12).due, as_of)
+    # The CRL, published after the moment judged, does not list them: not revoked then.
+    figures, columns = assess("p", records, index, deadline(AWARE, 12).due, as_of, plan)
     assert figures.not_revoked_in_time == 3 and figures.not_revoked_overdue == 0
-    planned = [c for c in columns.values() if c.status == "Planned"]
-    assert planned and all(c.date == deadline(AWARE, 12).due for c in planned)
+    planned = [c for c in columns.values() if c.status == "Planned" and c.state == "not-revoked"]
+    assert len(planned) == 3 and all(c.date == plan for c in planned)
+    _, columns = assess("p", records, index, deadline(AWARE, 12).due, as_of)
+    assert all(c.date is None for c in columns.values() if c.status == "Planned")
 
 
 def test_a_crl_that_does_not_verify_is_reported_and_the_others_used(
@@ -201,7 +214,7 @@ def test_a_crl_that_does_not_verify_is_reported_and_the_others_used(
 def test_malformed_crls_from_zlint_name_their_file() -> None:
     folder = shared_path("corpus", "certs", "zlint", "v3", "testdata")
     paths = sorted(folder.glob("crl*"))
-    index = read_crls(paths)
+    index = read_crls(paths, unverified=True)
     assert index.crls and index.errors
     assert {e.source.split("#")[0] for e in index.errors} <= {str(p) for p in paths}
     assert len(index.crls) + len(index.errors) >= len(paths)
@@ -241,12 +254,14 @@ def test_revocation_cli_late_exits_1_with_the_warning(scene: dict[str, Path]) ->
             str(scene["part1"]),
             "--crl",
             str(scene["part2"]),
+            "--issuer",
+            str(scene["ca"]),
             "--aware",
             "2026-03-01T10:00Z",
             "--reason",
             "12",
             "--as-of",
-            "2026-03-20T00:00Z",
+            "2026-03-12T00:00Z",
         ],
     )
     assert result.exit_code == 1
