@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-## demo: set up, then build every example incident and show where the reports are
+## demo: set up, build every example incident, show where the reports are and how to open the dashboard
 demo: $(STAMP)
 	@for dir in examples/*/; do \
 		[ -f "$$dir/incident.yaml" ] || continue; \
@@ -24,6 +24,9 @@ demo: $(STAMP)
 	done
 	@echo
 	@echo "Reports: examples/*/out/report.md (clocks judged at $(EXAMPLES_AS_OF), the examples' moment)"
+	@echo
+	@echo "Dashboard: run  $(BIN)/ca-incident serve examples  and open http://127.0.0.1:8000/"
+	@echo "           (add --as-of $(EXAMPLES_AS_OF) to judge the clocks at the examples' moment)"
 
 ## test: set up, then run the whole test suite
 test: $(STAMP)

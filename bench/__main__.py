@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, str] = {
     "revocation": "revocation_crl",
     "lint": "lint_throughput",
     "scaling": "scaling",
+    "dashboard": "dashboard",
 }
 """Benchmark name -> module in this package exposing ``run(quick: bool) -> Iterator[Result]``,
 which prints its figures and yields each as it is measured."""

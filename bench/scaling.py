@@ -63,12 +63,14 @@ def _crl_begin_lines(folder: Path, size: int) -> Callable[[], object]:
 
 
 def _long_timeline(folder: Path, size: int) -> Callable[[], object]:
-    rows = []
+    rows: list[str] = []
     day = 0
-    while sum(len(r) for r in rows) < size:
+    length = 0
+    while length < size:
         rows.append(
             f"- 2026-{1 + day % 12:02d}-{1 + day % 28:02d} {day % 24:02d}:00 UTC: step {day}\n"
         )
+        length += len(rows[-1])
         day += 1
     text = (
         "## Full Incident Report\n\n### Summary\n\n- **Incident description:** x\n\n"

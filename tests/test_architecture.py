@@ -10,7 +10,17 @@ from pathlib import Path
 from .helpers import REPO
 
 PACKAGE = REPO / "src" / "ca_incident"
-DOORS = {"ca_incident.cli", "ca_incident.docgen", "ca_incident.__main__", "ca_incident.entry"}
+DOORS = {
+    "ca_incident.cli",
+    "ca_incident.docgen",
+    "ca_incident.__main__",
+    "ca_incident.entry",
+    "ca_incident.web",
+    "ca_incident.web.app",
+    "ca_incident.web.charts",
+    "ca_incident.web.markdown",
+    "ca_incident.web.server",
+}
 
 
 def _module_name(path: Path) -> str:

@@ -233,7 +233,8 @@ def test_lines_that_are_not_certificates_are_errors_not_losses(tmp_path: Path) -
     assert evidence.summary.count == 1
     messages = [e.error for e in evidence.errors]
     assert len(messages) == 2
-    assert "line 2: 'not a hash'" in messages[0]
+    assert "line 2: the line is not a certificate" in messages[0]
+    assert "not a hash" not in messages[0]  # inputs are never quoted
     assert "crt.sh id link names no certificate hash" in messages[1]
 
 
@@ -528,7 +529,7 @@ def test_line_numbers_count_from_the_start_of_the_file(tmp_path: Path, small_ran
     evidence = collect([path], as_of=AS_OF)
     assert evidence.summary.count == 398
     assert [e.error for e in evidence.errors] == [
-        "line 351: 'not a fingerprint' is not a certificate, SHA-256 or crt.sh link"
+        "line 351: the line is not a certificate, SHA-256 or crt.sh link"
     ]
     assert evidence.errors[0].index == 350
 

@@ -15,9 +15,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ca_incident import __version__, templates
+from ca_incident.app import bugzilla as bugzilla_job
 from ca_incident.app import build as build_job
 from ca_incident.app import certs as certs_job
 from ca_incident.app import check as check_job
@@ -55,9 +57,19 @@ from ca_incident.incident_file import (
 )
 from ca_incident.lint import PROFILES as LINT_PROFILES
 from ca_incident.lint import SEVERITIES as LINT_SEVERITIES
+from ca_incident.outputs import write_bytes, write_text
+from ca_incident.revocation.crl import CrlError
 from ca_incident.revocation.deadlines import MAX_REASON
-from ca_incident.sources import FolderFiles, Source
-from ca_incident.timeutil import TimestampError, iso_z, parse_timestamp, report_time, utc_now
+from ca_incident.revocation.status import ProblemRevocation
+from ca_incident.sources import Source, outside_allowed
+from ca_incident.timeutil import (
+    TimestampError,
+    iso_z,
+    parse_date,
+    parse_timestamp,
+    report_time,
+    utc_now,
+)
 from ca_incident.whiteboard import words
 
 EXIT_FINDINGS = 1
@@ -77,7 +89,8 @@ def safe(text: object) -> str:
 
 
 class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
-    """An ISO 8601 date-time with ``Z`` or an offset."""
+    """An ISO 8601 date-time with ``Z`` or an offset, or a date alone (``2026-11-27``), which
+    means 00:00 UTC that day: options name moments to judge by, not moments that happened."""
 
     name = "TIMESTAMP"
 
@@ -86,6 +99,12 @@ class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in n
     ) -> datetime:
         if isinstance(value, datetime):
             return value
+        try:
+            day = parse_date(str(value))
+        except TimestampError:
+            pass
+        else:
+            return datetime(day.year, day.month, day.day, tzinfo=UTC)
         try:
             return parse_timestamp(value)
         except TimestampError as exc:
@@ -110,6 +129,12 @@ class TemplateName(click.ParamType):  # type: ignore[type-arg]  # generic only i
 TIMESTAMP = Timestamp()
 TEMPLATE = TemplateName()
 
+ALLOW_OUTSIDE = click.option(
+    "--allow-outside",
+    is_flag=True,
+    help="Let incident.yaml name inputs outside the incident folder (refused by default).",
+)
+
 JOBS = click.option(
     "--jobs",
     "-j",
@@ -118,6 +143,66 @@ JOBS = click.option(
     show_default=True,
     help="Worker processes that parse certificates.",
 )
+
+
+# Options of the commands that talk to Bugzilla (and of `check bug:N`).
+
+BUGZILLA_URL = click.option(
+    "--bugzilla-url",
+    metavar="URL",
+    help="The Bugzilla to use (default: $CA_INCIDENT_BUGZILLA_URL, the config file's url, or "
+    "https://bugzilla.mozilla.org); https, or http on loopback only.",
+)
+CACHE = click.option(
+    "--cache",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The cache file (default: $CA_INCIDENT_CACHE, or bugzilla.sqlite in the user's cache "
+    "folder).",
+)
+CA_ACCOUNTS = click.option(
+    "--ca-account",
+    "ca_accounts",
+    multiple=True,
+    metavar="ACCOUNT",
+    help="An account that posts for the CA, besides those the bug shows (repeatable).",
+)
+OFFLINE = click.option("--offline", is_flag=True, help="Use the cache only; ask Bugzilla nothing.")
+
+
+class Since(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
+    """A date (YYYY-MM-DD, from its start in UTC) or a timestamp with a zone."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            text += "T00:00Z"
+        try:
+            return parse_timestamp(text)
+        except TimestampError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class BugArgument(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
+    """A bug: its number, bug:NUMBER, or a show_bug.cgi URL."""
+
+    name = "BUG"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return bugzilla_job.bug_number(str(value))
+        except CaIncidentError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+BUG = BugArgument()
 
 
 class Group(click.Group):
@@ -238,8 +323,9 @@ def _template_list() -> str:
     help="Write here instead of standard output.",
 )
 @click.option("--as-of", type=TIMESTAMP, help="The moment to compute dates from (default: now).")
+@ALLOW_OUTSIDE
 def render_command(
-    folder: Path, template: str, output: Path | None, as_of: datetime | None
+    folder: Path, template: str, output: Path | None, as_of: datetime | None, allow_outside: bool
 ) -> None:
     """Render an incident with any template version.
 
@@ -257,12 +343,13 @@ def render_command(
         steps=build_job.PREPARE_STEPS,
         template=template,
         write=False,
+        allow_outside=allow_outside,
     )
     text = result.report or ""
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_text(output, text)
         _err().print(f"wrote {safe(output)}")
 
 
@@ -281,8 +368,14 @@ render_command.help = (render_command.help or "").replace("{templates}", _templa
 )
 @click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
 @JOBS
+@ALLOW_OUTSIDE
 def build(
-    folder: Path, out: Path | None, as_of: datetime | None, as_json_flag: bool, jobs: int
+    folder: Path,
+    out: Path | None,
+    as_of: datetime | None,
+    as_json_flag: bool,
+    jobs: int,
+    allow_outside: bool,
 ) -> None:
     """Validate an incident folder and write its report for the current stage.
 
@@ -296,7 +389,9 @@ def build(
         ca-incident build examples/tls-ou-misissuance
         ca-incident build incidents/2026-ou --out /tmp/ou --as-of 2026-10-28T15:00Z
     """
-    result = build_job.build_folder(folder, out, as_of=_now(as_of), jobs=jobs)
+    result = build_job.build_folder(
+        folder, out, as_of=_now(as_of), jobs=jobs, allow_outside=allow_outside
+    )
     if as_json_flag:
         click.echo(json.dumps(result.as_json(), indent=2))
     else:
@@ -428,6 +523,9 @@ def _print_summary(evidence: Evidence) -> None:
         ("types", ", ".join(f"{k} {n:,}" for k, n in sorted(s.types.items())) or "none"),
         ("duplicates dropped", f"{s.duplicates:,}"),
     ]
+    if s.validity_unknown:
+        unknown = f"{s.validity_unknown:,} (not counted as remaining valid)"
+        rows.append(("validity unknown", unknown))
     if s.fingerprints_only:
         rows.append(("known by SHA-256 only", f"{s.fingerprints_only:,}"))
     if s.unreadable:
@@ -449,6 +547,11 @@ def _print_summary(evidence: Evidence) -> None:
                 record.kind,
             )
         console.print(table)
+    if evidence.warnings:
+        console.print(f"[yellow]{len(evidence.warnings)} certificate(s) read with a problem:[/]")
+        for warning in evidence.warnings:
+            where = f"{warning.source}#{warning.index}"
+            console.print(f"  {safe(where)} sha256={warning.sha256}: {safe(warning.error)}")
     if evidence.errors:
         console.print(
             f"[bold yellow]{len(evidence.errors)} input(s) could not be read as certificates:[/]"
@@ -457,6 +560,36 @@ def _print_summary(evidence: Evidence) -> None:
             where = f"{error.source}#{error.index}"
             sha = f" sha256={error.sha256}" if error.sha256 else ""
             console.print(f"  {safe(where)}{sha}: {safe(error.error)}")
+
+
+def _crl_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--crl, --issuer and --unverified: the CRLs, and the certificates that verify them."""
+    options = (
+        click.option(
+            "--crl",
+            "crls",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="A CRL file (DER or PEM); repeat for several.",
+        ),
+        click.option(
+            "--issuer",
+            "issuers",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="An issuer certificate that verifies CRL signatures; repeat for several. "
+            "A CRL none verifies is not used.",
+        ),
+        click.option(
+            "--unverified",
+            is_flag=True,
+            help="Also use CRLs no issuer certificate given is named for; what rests on them "
+            "is marked unverified and never complete.",
+        ),
+    )
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 @certs.command("appendix")
@@ -482,7 +615,21 @@ def _print_summary(evidence: Evidence) -> None:
     help="auto: the CSV below 10,000 certificates, the crt.sh list from 10,000 on.",
 )
 @click.option(
-    "--as-of", type=TIMESTAMP, help="Mark certificates expired by then 'N/A' (default: now)."
+    "--as-of",
+    type=TIMESTAMP,
+    help="The moment judged: expired by then is 'N/A', CRLs in force then (default: now).",
+)
+@_crl_options
+@click.option(
+    "--deadline",
+    "due",
+    type=TIMESTAMP,
+    help="The revocation deadline ('ca-incident deadline'): not revoked past it is 'Delayed'.",
+)
+@click.option(
+    "--planned",
+    type=TIMESTAMP,
+    help="When the CA plans to complete revocation: the date of Planned and Delayed rows.",
 )
 @JOBS
 @click.option(
@@ -495,16 +642,29 @@ def certs_appendix(
     crtsh: Path | None,
     form: certs_job.AppendixFormat,
     as_of: datetime | None,
+    crls: tuple[str, ...],
+    issuers: tuple[str, ...],
+    unverified: bool,
+    due: datetime | None,
+    planned: datetime | None,
     jobs: int,
     include_pii: bool,
 ) -> None:
     """Write the IRG 3.2 Appendix: the CSV of affected certificates, columns in the IRG's
     order with Problem to their right, or a list of https://crt.sh/?sha256= lines.
 
+    Is revoked? comes from the CRLs given (--crl) that an issuer certificate given verifies
+    (--issuer): Yes, with the CRL entry's date and reason; N/A for a certificate expired
+    before it was revoked; else Planned, or Delayed past --deadline, dated --planned (N/A
+    without it). A certificate no CRL shows revoked or not revoked is shown so too, and
+    reported: with --crl, the exit status is then 1.
+
     \b
     Example:
         ca-incident certs appendix examples/tls-ou-misissuance/certs -o appendix.csv \\
-            --crtsh crtsh.txt --problem ou-in-subject
+            --crtsh crtsh.txt --problem ou-in-subject \\
+            --crl examples/tls-ou-misissuance/crl/ovtlsg2-2026-10-19.crl \\
+            --issuer examples/ca/ov-tls-issuing-ca-g2.pem
     """
     with _inputs(paths) as sources, _progress("reading certificates") as update:
         result = certs_job.appendix(
@@ -515,20 +675,34 @@ def certs_appendix(
             jobs=jobs,
             include_pii=include_pii,
             progress=update,
+            crls=[Source.of(c) for c in crls],
+            issuers=[Source.of(i) for i in issuers],
+            unverified=unverified,
+            due=due,
+            planned=planned,
         )
     if output is None:
         click.echo(result.text, nl=False)
     else:
-        output.write_text(result.text, encoding="utf-8")
+        write_text(output, result.text)
         shown = "CSV" if result.form == "csv" else "crt.sh list"
         _err().print(f"wrote {safe(output)} ({shown}, {result.rows:,} rows)")
     if crtsh is not None:
-        crtsh.write_text(result.crtsh, encoding="utf-8")
+        write_text(crtsh, result.crtsh)
         _err().print(f"wrote {safe(crtsh)}")
     if result.evidence.errors:
         _err().print(
             f"[yellow]warning:[/] {len(result.evidence.errors)} input(s) could not be read as "
             "certificates; 'ca-incident certs summarize' lists them"
+        )
+    if result.revocation is not None:
+        _revocation_warnings(result.crl_errors, [result.revocation])
+        if not result.revocation.proven:
+            sys.exit(EXIT_FINDINGS)
+    elif result.form == "csv":
+        _err().print(
+            "[yellow]warning:[/] no --crl: no certificate is shown revoked; the unexpired ones "
+            "are marked as not revoked"
         )
 
 
@@ -540,13 +714,20 @@ def certs_appendix(
     type=click.Choice(["text", "json", "sarif"]),
     default="text",
     show_default=True,
-    help="text: path:line:col: CODE severity message; json; SARIF 2.1.0.",
+    help="text: a line per file saying what it was recognised as, then path:line:col: CODE "
+    "severity message, and a summary on standard error; json: {files, findings}; SARIF 2.1.0.",
 )
-@click.option("--as-of", type=TIMESTAMP, help="The moment to judge due dates by (default: now).")
+@click.option(
+    "--as-of",
+    type=TIMESTAMP,
+    help="The moment to judge due dates by (default: now); a date alone, e.g. 2026-11-27, "
+    "means 00:00 UTC that day.",
+)
 @click.option(
     "--posted",
     type=TIMESTAMP,
-    help="When the report was (or will be) posted, for template currency (default: --as-of).",
+    help="When the report was (or will be) posted, for template currency (default: --as-of); "
+    "a date alone means 00:00 UTC that day.",
 )
 @click.option(
     "--select", multiple=True, metavar="CODES", help="Only rules starting with these codes."
@@ -556,15 +737,30 @@ def certs_appendix(
 )
 @click.option(
     "--template",
-    type=TEMPLATE,
-    help="Check as this template instead of the one recognised (an incident folder is "
-    "rendered with it).",
+    type=click.Choice(templates.names(recognised=True), case_sensitive=False),
+    metavar="TEMPLATE",
+    help="Check as this template (a name or alias, irg-2.0-audit included) instead of the one "
+    "recognised (an incident folder is rendered with it).",
 )
 @click.option(
     "--whiteboard",
     default="",
     help="The bug's whiteboard, e.g. '[ca-compliance] [leaf-revocation-delay]'.",
 )
+@click.option(
+    "--truncated/--whole",
+    default=None,
+    help="Say the texts are cut short (the rules that find missing parts then judge only "
+    "what comes before the end, and GEN003 names them), or whole. Default: a text is cut "
+    "only when it shows it, e.g. ends mid-word or mid-table-row.",
+)
+@click.option(
+    "--third-party",
+    is_flag=True,
+    help="The reports were written by a third-party reporter, not by the CA Owner: IRG fields "
+    "marked with an asterisk are not required in their Preliminary reports.",
+)
+@ALLOW_OUTSIDE
 def check(
     paths: tuple[str, ...],
     form: str,
@@ -574,16 +770,23 @@ def check(
     ignore: tuple[str, ...],
     template: str | None,
     whiteboard: str,
+    truncated: bool | None,
+    third_party: bool,
+    allow_outside: bool,
 ) -> None:
     """Check incident reports against the root programs' requirements.
 
     PATH is a Markdown report, a CSV appendix, a crt.sh list, an incident folder (rendered as
-    build would, then checked with its attachments), or - for standard input. Exit 0 without
-    an error-severity finding, 1 with one, 2 on usage or input errors.
+    build would, then checked with its attachments), or - for standard input. A report is
+    read together with the appendix and crt.sh lists given beside it (in its folder, or all
+    of them with one report), so its counts are compared with theirs. Each file's first line
+    says which template and stage it was recognised as. Exit 0 without an error-severity
+    finding, 1 with one, 2 on usage or input errors.
 
     \b
     Example:
-        ca-incident check report.md --posted 2025-06-02T10:00Z
+        ca-incident check report.md --posted 2025-06-02
+        ca-incident check report.md appendix.csv --as-of 2026-11-27
         ca-incident check examples/tls-ou-misissuance --format sarif > findings.sarif
         ca-incident check appendix.csv crtsh.txt --select APX
     """
@@ -594,15 +797,15 @@ def check(
         select=_codes(select),
         ignore=_codes(ignore),
         template=template,
+        truncated=truncated,
+        third_party=third_party,
     )
-    result = check_job.CheckResult()
-    for path in paths:
-        if path == STDIN:
-            found = check_job.check_report_text(sys.stdin.read(), STDIN, options)
-        else:
-            found = check_job.check_paths([Path(path)], options)
-        result.findings += found.findings
-    click.echo(result.formatted(form), nl=False)
+    stdin = sys.stdin.read() if STDIN in paths else None
+    with outside_allowed(allow_outside):
+        result = check_job.check_paths(list(paths), options, stdin=stdin)
+    click.echo(result.output(form), nl=False)
+    if form == "text":
+        click.echo(result.summary(), err=True)
     if result.errors:
         sys.exit(EXIT_FINDINGS)
 
@@ -688,20 +891,7 @@ def deadline_command(
 
 @cli.command("revocation")
 @click.argument("paths", nargs=-1, required=True, metavar="DIR|PATH...")
-@click.option(
-    "--crl",
-    "crls",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="A CRL file (DER or PEM); repeat for several.",
-)
-@click.option(
-    "--issuer",
-    "issuers",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="An issuer certificate to verify CRL signatures.",
-)
+@_crl_options
 @click.option("--aware", type=TIMESTAMP, help="When the revocation clock started.")
 @click.option(
     "--reason",
@@ -711,12 +901,19 @@ def deadline_command(
 @click.option("--smime", is_flag=True, help="Use the S/MIME Baseline Requirements' table.")
 @click.option("--ca-cert", is_flag=True, help="The certificates are CA certificates (4.9.1.2).")
 @click.option("--as-of", type=TIMESTAMP, help="The moment to judge from (default: now).")
-@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json",
+    "as_json_flag",
+    is_flag=True,
+    help="Print one JSON object, with each certificate's state and the CRL that shows it.",
+)
 @JOBS
+@ALLOW_OUTSIDE
 def revocation_command(
     paths: tuple[str, ...],
     crls: tuple[str, ...],
     issuers: tuple[str, ...],
+    unverified: bool,
     aware: datetime | None,
     reason: int | None,
     smime: bool,
@@ -724,14 +921,24 @@ def revocation_command(
     as_of: datetime | None,
     as_json_flag: bool,
     jobs: int,
+    allow_outside: bool,
 ) -> None:
     """Check revocation of the affected certificates against CRLs and the BR deadline.
 
     DIR is an incident folder: its problems' certificates, and its revocation section's
     reason, clock, CRLs and issuers (options override them). PATHs are certificates, read
     as one problem. Per problem: revoked on time, revoked late (median and maximum), not
-    revoked and overdue, not revoked and still in time, expired unrevoked; the IRG progress
-    numbers as a paragraph to paste; and a warning when a revocation-delay report is due.
+    revoked and overdue, not revoked and still in time, expired unrevoked, unknown; the IRG
+    progress numbers as a paragraph to paste; and a warning when a revocation-delay report is
+    due.
+
+    Only CRLs whose signature verifies with an issuer certificate given are used. A
+    certificate is revoked when one lists it (a certificateHold entry is not a revocation);
+    not revoked when a CRL of its issuer that covers all its certificates (not a partition)
+    is in force at the moment judged, or was published after it, and does not list it; else
+    unknown. Exit status 1 when a revocation-delay report is due, or when a certificate is
+    unknown or rests on an unverified CRL: revocation is complete only when verified CRLs
+    show it.
 
     \b
     Example:
@@ -744,15 +951,18 @@ def revocation_command(
     issuer_sources = [Source.of(i) for i in issuers]
     if len(paths) == 1 and (Path(paths[0]) / INCIDENT_FILE).exists():
         folder = build_job.incident_folder(paths[0])
+        incident = load_incident(folder)
         result = revocation_job.check_incident_revocation(
-            load_incident(folder),
-            FolderFiles(folder),
+            incident,
+            build_job.incident_files(folder, incident, allow_outside=allow_outside),
             crls=crl_sources,
             issuers=issuer_sources,
             aware=aware,
             reason=reason,
             as_of=moment,
             jobs=jobs,
+            unverified=unverified,
+            certificates=as_json_flag,
         )
     else:
         with _inputs(paths) as sources:
@@ -766,6 +976,8 @@ def revocation_command(
                 ca_certificate=ca_cert,
                 as_of=moment,
                 jobs=jobs,
+                unverified=unverified,
+                certificates=as_json_flag,
             )
     if as_json_flag:
         click.echo(json.dumps(result.as_json(), indent=2))
@@ -785,8 +997,12 @@ def revocation_command(
                 f"not revoked, in time {p.not_revoked_in_time:,}",
                 f"expired unrevoked {p.expired_unrevoked:,}",
             ]
-            if p.not_covered:
-                parts.append(f"no CRL for the issuer {p.not_covered:,}")
+            if p.unknown:
+                parts.append(f"unknown (no CRL shows) {p.unknown:,}")
+            if p.on_hold:
+                parts.append(f"on hold (not revoked) {p.on_hold:,}")
+            if p.unverified:
+                parts.append(f"shown by unverified CRLs {p.unverified:,}")
             if p.backdated:
                 parts.append(f"backdated (published after the deadline) {p.backdated:,}")
             if p.publication_not_shown:
@@ -796,15 +1012,45 @@ def revocation_command(
             console.print(f"[bold]{safe(p.name)}[/]: " + "; ".join(parts))
         console.print()
         console.print(safe(result.paragraph))
-        for error in result.crl_errors:
-            _err().print(f"[yellow]warning:[/] CRL {safe(error.source)}: {safe(error.error)}")
+        _revocation_warnings(result.crl_errors, result.problems)
         if result.delay_report_required:
             _err().print(
                 "[bold yellow]warning:[/] certificates were revoked late or are overdue: a "
                 "separate revocation-delay report is required (MRSP 6.1.3; IRG 3.2 Analysis)"
             )
-    if result.delay_report_required:
+    if result.delay_report_required or not result.proven:
         sys.exit(EXIT_FINDINGS)
+
+
+def _revocation_warnings(errors: list[CrlError], problems: list[ProblemRevocation]) -> None:
+    """The CRLs not used (or used unverified), and the certificates no CRL shows, by why."""
+    err = _err()
+    for error in errors:
+        err.print(f"[yellow]warning:[/] CRL {safe(error.source)}: {safe(error.error)}")
+    if any(e.unverified and not e.used for e in errors):
+        err.print(
+            "  give the issuer certificate of each with --issuer, or --unverified to use "
+            "them anyway"
+        )
+    unknowns = [u for p in problems for u in p.unknowns]
+    if unknowns:
+        whys = Counter(u.why for u in unknowns).most_common()
+        err.print(
+            f"[bold yellow]warning:[/] the revocation of {len(unknowns):,} certificate(s) is "
+            "unknown, so revocation is not shown complete:"
+        )
+        for why, count in whys:
+            err.print(f"  {count:,}: {safe(why)}")
+        for u in unknowns[:5]:
+            err.print(f"  serial {safe(u.serial or '?')} issuer {safe(u.issuer or '?')}")
+        if len(unknowns) > 5:
+            err.print(f"  and {len(unknowns) - 5:,} more (--json lists them)")
+    unverified = sum(p.unverified for p in problems)
+    if unverified:
+        err.print(
+            f"[bold yellow]warning:[/] the state of {unverified:,} certificate(s) rests on CRLs "
+            "whose signatures were not verified: revocation is not shown complete"
+        )
 
 
 @cli.command("status")
@@ -842,7 +1088,7 @@ def status_command(
             list(folders) or [Path.cwd()], as_of=_now(as_of), progress=update
         )
     if ics_file is not None:
-        ics_file.write_bytes(result.ics())
+        write_bytes(ics_file, result.ics())
         _err().print(f"wrote {safe(ics_file)}")
     if as_json_flag:
         click.echo(json.dumps(result.as_json(), indent=2))
@@ -902,6 +1148,11 @@ def status_command(
     help="Write, per finding code, a PEM file of its certificates, and findings.csv.",
 )
 @click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--include-pii",
+    is_flag=True,
+    help="Keep finding messages on S/MIME certificates (they quote names and e-mail addresses).",
+)
 def lint_command(
     paths: tuple[str, ...],
     profile: str,
@@ -910,6 +1161,7 @@ def lint_command(
     jobs: int,
     out: Path | None,
     as_json_flag: bool,
+    include_pii: bool,
 ) -> None:
     """Find affected certificates with pkilint: one problem per finding code.
 
@@ -937,6 +1189,7 @@ def lint_command(
                     select=select,
                     jobs=jobs,
                     out=out,
+                    include_pii=include_pii,
                     progress=update,
                     into=result,
                 )
@@ -966,6 +1219,604 @@ def lint_command(
         sys.exit(EXIT_INTERRUPTED)
     if result.errors:
         sys.exit(EXIT_FINDINGS)
+
+
+# Bugzilla: where the incident lives.
+
+
+@contextmanager
+def _counted(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar whose total is learnt from the first report (a search's size); nothing
+    in a pipe."""
+    console = _err()
+    if not console.is_terminal:
+        yield None
+        return
+    columns = [
+        SpinnerColumn(),
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    ]
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@cli.group("bugzilla")
+def bugzilla_group() -> None:
+    """Read incidents from Bugzilla: keep bugs in a local cache, show one, check its reports.
+
+    Reading needs no API key. Posting (`ca-incident post`) needs one, from BUGZILLA_API_KEY
+    or a config file readable by its owner only; it is sent only in the X-BUGZILLA-API-KEY
+    header. See docs/bugzilla.md.
+
+    \b
+    Example:
+        ca-incident bugzilla sync --ca-compliance
+        ca-incident bugzilla show 2007948
+        ca-incident bugzilla check https://bugzilla.mozilla.org/show_bug.cgi?id=2007948
+    """
+
+
+@bugzilla_group.command("sync")
+@click.argument("bugs", nargs=-1, type=BUG, metavar="[BUG]...")
+@click.option(
+    "--ca-compliance",
+    is_flag=True,
+    help="Every CA Program :: CA Certificate Compliance bug changed since the last sync.",
+)
+@click.option(
+    "--since",
+    type=Since(),
+    help="With --ca-compliance: bugs changed since then, not since the last sync.",
+)
+@BUGZILLA_URL
+@CACHE
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+def bugzilla_sync(
+    bugs: tuple[int, ...],
+    ca_compliance: bool,
+    since: datetime | None,
+    bugzilla_url: str | None,
+    cache: Path | None,
+    as_json_flag: bool,
+) -> None:
+    """Bring bugs into the local cache: their fields, flags, comments, attachments' metadata
+    and history.
+
+    With --ca-compliance, every CA Certificate Compliance bug, incrementally: only bugs
+    changed since the last sync are fetched. Ctrl-C stops cleanly; running the same command
+    again resumes where it stopped. Exit 2 when a bug cannot be read.
+
+    \b
+    Example:
+        ca-incident bugzilla sync 2007948 1999001
+        ca-incident bugzilla sync --ca-compliance --since 2026-01-01
+    """
+    if not bugs and not ca_compliance:
+        raise click.UsageError("name bugs to sync, or pass --ca-compliance")
+    if since is not None and not ca_compliance:
+        raise click.UsageError("--since goes with --ca-compliance")
+    settings = bugzilla_job.settings(bugzilla_url, cache)
+    with _counted("syncing bugs") as update:
+        if ca_compliance:
+            result = bugzilla_job.sync_ca_compliance(settings, since=since, progress=update)
+            if bugs and not result.interrupted:
+                more = bugzilla_job.sync_bugs(list(bugs), settings, progress=update)
+                result.synced += more.synced
+                result.unchanged += more.unchanged
+                result.errors += more.errors
+                result.interrupted = more.interrupted
+        else:
+            result = bugzilla_job.sync_bugs(list(bugs), settings, progress=update)
+    if as_json_flag:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        console = _out()
+        resumed = f", {result.resumed:,} left by an interrupted sync" if result.resumed else ""
+        matched = f" of {result.matched:,} found" if result.matched is not None else ""
+        console.print(
+            f"synced {len(result.synced):,} bug(s){matched}, {result.unchanged:,} unchanged"
+            f"{resumed}: {safe(result.server)} -> {safe(result.cache)}"
+        )
+        if result.watermark is not None:
+            console.print(f"next --ca-compliance sync starts at {iso_z(result.watermark)}")
+    for error in result.errors:
+        _err().print(f"[bold red]error:[/] {safe(error)}")
+    if result.interrupted:
+        _err().print(
+            "[yellow]interrupted:[/] what was fetched is kept; run the same command again to resume"
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    if result.errors:
+        sys.exit(EXIT_INPUT)
+
+
+def _print_clocks(console: Console, clocks: list[Any]) -> None:
+    shown = [c for c in clocks if c.open or c.late]
+    if not any(c.open for c in shown):
+        console.print("  no open deadlines")
+    for c in shown:
+        should = "" if c.must else " (SHOULD)"
+        if c.overdue:
+            mark = "[bold red]OVERDUE[/]" if c.must else "[yellow]overdue[/]"
+            console.print(f"  {mark} {report_time(c.due)}  {safe(c.what)}{should}")
+        elif c.late and c.done is not None:
+            console.print(
+                f"  [red]late[/]    {report_time(c.due)}  {safe(c.what)}{should}; "
+                f"done {report_time(c.done)}"
+            )
+        else:
+            console.print(f"  due     {report_time(c.due)}  {safe(c.what)}{should}")
+
+
+@bugzilla_group.command("show")
+@click.argument("bug", type=BUG)
+@click.option("--as-of", type=TIMESTAMP, help="The moment to judge clocks by (default: now).")
+@OFFLINE
+@CA_ACCOUNTS
+@BUGZILLA_URL
+@CACHE
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+def bugzilla_show(
+    bug: int,
+    as_of: datetime | None,
+    offline: bool,
+    ca_accounts: tuple[str, ...],
+    bugzilla_url: str | None,
+    cache: Path | None,
+    as_json_flag: bool,
+) -> None:
+    """Show what a bug says about its incident.
+
+    The whiteboard and its Next update; each comment that is a report, with its template,
+    stage and the checker's findings at its real posting time; each question from someone
+    other than the CA, with its 7-day clock and whether the CA answered; the open needinfo
+    flags; and every clock the bug's own timestamps decide. The bug is synced first unless
+    --offline. Exit 1 when a MUST clock is overdue.
+
+    \b
+    Example:
+        ca-incident bugzilla show 2007948
+        ca-incident bugzilla show bug:2007948 --offline --json
+    """
+    settings = bugzilla_job.settings(bugzilla_url, cache, ca_accounts)
+    result = bugzilla_job.show_bug(
+        bug, settings, as_of=_now(as_of), offline=offline, ca_accounts=ca_accounts
+    )
+    if as_json_flag:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        _print_show(result)
+    if result.overdue:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _print_show(result: bugzilla_job.ShowResult) -> None:
+    console = _out()
+    facts = result.facts
+    bug = facts.cached.bug
+    state = f"{bug.status} {bug.resolution}".strip()
+    console.print(f"[bold]Bug {bug.id}: {safe(bug.summary)}[/] ({safe(state)})")
+    console.print(f"  {safe(result.url)}/show_bug.cgi?id={bug.id}")
+    next_up = facts.next_update.isoformat() if facts.next_update else "not set"
+    console.print(f"  whiteboard   {safe(bug.whiteboard) or '(empty)'}")
+    console.print(f"  Next update  {next_up}")
+    console.print(f"  stage        {facts.stage.value} (from the CA's reports)")
+    console.print(f"  CA accounts  {safe(', '.join(sorted(facts.ca_accounts)) or 'none known')}")
+    console.print(f"  awareness    {report_time(result.aware)} ({safe(result.aware_source)})")
+    console.print("[bold]reports[/]")
+    if not facts.reports:
+        console.print("  none recognised")
+    for report in facts.reports:
+        comment = report.comment
+        findings = result.findings.get(comment.count, [])
+        errors = sum(1 for f in findings if f.severity.value == "error")
+        who = "the CA" if report.by_ca else "not the CA"
+        console.print(
+            f"  comment {comment.count:<4} {report_time(comment.time)}  "
+            f"{safe(report.template.title)}  by {safe(comment.creator)} ({who}); "
+            f"{errors} error(s), {len(findings) - errors} other finding(s)"
+        )
+        for finding in findings:
+            console.print(
+                f"      {finding.line}:{finding.column}: {finding.code} "
+                f"{finding.severity.value} {safe(finding.message)}"
+            )
+    console.print("[bold]questions[/]")
+    if not facts.questions:
+        console.print("  none")
+    for entry in facts.questions:
+        q = entry.question
+        where = f"comment {q.comment}" if q.comment is not None else "needinfo"
+        due = entry.due
+        if q.answered is not None:
+            late = " [red](late)[/]" if q.answered > due else ""
+            reply = f" (comment {entry.answered_in})" if entry.answered_in is not None else ""
+            state = f"answered {report_time(q.answered)}{reply}{late}"
+        elif result.as_of > due:
+            state = "[bold red]OVERDUE[/]"
+        else:
+            state = "open"
+        console.print(
+            f"  {where:<12} asked {report_time(q.asked)} by {safe(q.by)}; due "
+            f"{report_time(due)}; {state}"
+        )
+    if facts.open_needinfo:
+        console.print("[bold]needinfo[/]")
+        for flag in facts.open_needinfo:
+            console.print(
+                f"  needinfo?({safe(flag.requestee or '')}) set by {safe(flag.setter)} on "
+                f"{report_time(flag.creation_date)}"
+            )
+    console.print("[bold]clocks[/]")
+    _print_clocks(console, result.clocks)
+
+
+@bugzilla_group.command("check")
+@click.argument("bugs", nargs=-1, required=True, type=BUG, metavar="BUG...")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text: path:line:col: CODE severity message; json; SARIF 2.1.0.",
+)
+@click.option("--as-of", type=TIMESTAMP, help="The moment to judge due dates by (default: now).")
+@click.option(
+    "--select", multiple=True, metavar="CODES", help="Only rules starting with these codes."
+)
+@click.option(
+    "--ignore", multiple=True, metavar="CODES", help="Skip rules starting with these codes."
+)
+@OFFLINE
+@BUGZILLA_URL
+@CACHE
+def bugzilla_check(
+    bugs: tuple[int, ...],
+    form: str,
+    as_of: datetime | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    offline: bool,
+    bugzilla_url: str | None,
+    cache: Path | None,
+) -> None:
+    """Check every report in a bug as it was posted, and its CSV attachments.
+
+    Each comment that is a report is checked as `ca-incident check` checks a file, judged at
+    its real posting time and with the bug's whiteboard; each CSV attachment that is not
+    obsolete is checked as an appendix. Findings name bug-N/comment-C.md and
+    bug-N/attachment-ID/FILE. Exit 1 with an error-severity finding.
+
+    \b
+    Example:
+        ca-incident bugzilla check 2007948
+        ca-incident bugzilla check bug:2007948 --format sarif > findings.sarif
+    """
+    settings = bugzilla_job.settings(bugzilla_url, cache)
+    options = check_job.CheckOptions(
+        as_of=_now(as_of), select=_codes(select), ignore=_codes(ignore)
+    )
+    result = check_job.CheckResult()
+    for bug in bugs:
+        result.findings += bugzilla_job.check_bug(bug, settings, options, offline=offline).findings
+    click.echo(result.formatted(form), nl=False)
+    if result.errors:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("import")
+@click.argument("bug", type=BUG)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--as-of", type=TIMESTAMP, help="The moment to record as the import's (default: now)."
+)
+@OFFLINE
+@CA_ACCOUNTS
+@BUGZILLA_URL
+@CACHE
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+def import_command(
+    bug: int,
+    folder: Path,
+    as_of: datetime | None,
+    offline: bool,
+    ca_accounts: tuple[str, ...],
+    bugzilla_url: str | None,
+    cache: Path | None,
+    as_json_flag: bool,
+) -> None:
+    """Adopt an open incident: write an incident folder from its bug.
+
+    incident.yaml gets every field the report reader finds in the CA's latest report of each
+    stage, the bug number, whiteboard, when each report and update was posted (with their
+    comment numbers) and the questions asked; what the reports do not say is left blank
+    with a TODO comment, which `build` lists. Each CSV appendix attached is saved under
+    bugzilla/ and its SHA-256 column becomes the problem's certificate list in certs/.
+    An existing incident.yaml is never overwritten.
+
+    \b
+    Example:
+        ca-incident import 2007948 incidents/2007948
+        ca-incident build incidents/2007948
+    """
+    settings = bugzilla_job.settings(bugzilla_url, cache, ca_accounts)
+    result = bugzilla_job.import_bug(
+        bug, folder, settings, as_of=_now(as_of), offline=offline, ca_accounts=ca_accounts
+    )
+    if as_json_flag:
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    console = _out()
+    console.print(f"[bold]bug[/]     {safe(result.url)} ({result.stage})")
+    for line in result.filled_from or ["no report by the CA recognised"]:
+        console.print(f"[bold]from[/]    {safe(line)}")
+    for path in result.written:
+        console.print(f"[bold]wrote[/]   {safe(path)}")
+    todo = (
+        f"{result.todos} field(s) to fill in (marked TODO)" if result.todos else "nothing to fill"
+    )
+    console.print(f"next: {todo}; run: ca-incident build {safe(folder)}")
+
+
+_POSTED_AS = {
+    "preliminary": "Preliminary report",
+    "full": "Full report",
+    "closure": "Report Closure Summary",
+}
+
+
+@cli.command("post")
+@click.argument("folder", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--update",
+    "update_file",
+    type=click.File("r", encoding="utf-8"),
+    metavar="FILE",
+    help="Post this text (Markdown; - for standard input) as an update instead of a report.",
+)
+@click.option("--dry-run", is_flag=True, help="Print the exact requests (key masked); send none.")
+@click.option("--yes", "-y", is_flag=True, help="Post without asking (needed off a terminal).")
+@click.option("--force", is_flag=True, help="Post even when the report has error findings.")
+@click.option(
+    "--no-markdown", is_flag=True, help="Do not ask Bugzilla to render the post as Markdown."
+)
+@click.option(
+    "--as-of", type=TIMESTAMP, help="The moment to build and check the report at (default: now)."
+)
+@ALLOW_OUTSIDE
+@BUGZILLA_URL
+@CACHE
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+def post_command(
+    folder: Path,
+    update_file: Any,
+    dry_run: bool,
+    yes: bool,
+    force: bool,
+    no_markdown: bool,
+    as_of: datetime | None,
+    allow_outside: bool,
+    bugzilla_url: str | None,
+    cache: Path | None,
+    as_json_flag: bool,
+) -> None:
+    """Post what the incident's stage calls for to Bugzilla.
+
+    Without a bug: a new CA Program :: CA Certificate Compliance bug (type task) whose
+    summary is 'CA Owner: title', whose whiteboard is incident.yaml's, and whose description
+    is the Preliminary (or Full) report, in Markdown. With a bug: a comment with the report of
+    the stage not yet posted (Full, or the Report Closure Summary with the needinfo on
+    incident-reporting@ccadb.org the IRG requires), or with --update, that text. The
+    appendix CSV and crt.sh lists the report names are attached. Then the bug number,
+    posting time and comment number are written into incident.yaml, keeping its comments
+    and layout.
+
+    The report is built and checked first; an error finding stops the post unless --force.
+    On a terminal it asks before sending; elsewhere pass --yes. --dry-run prints the exact
+    requests, the API key masked. Exit 1 when findings stop the post.
+
+    \b
+    Example:
+        ca-incident post incidents/2026-ou --dry-run
+        ca-incident post incidents/2026-ou --yes
+        ca-incident post incidents/2026-ou --update progress.md
+    """
+    settings = bugzilla_job.settings(bugzilla_url, cache)
+    update = update_file.read() if update_file is not None else None
+    plan = bugzilla_job.plan_post(
+        folder,
+        settings,
+        as_of=_now(as_of),
+        update=update,
+        force=force,
+        markdown=not no_markdown,
+        allow_outside=allow_outside,
+    )
+    err = _err()
+    for warning in plan.warnings:
+        err.print(f"[yellow]warning:[/] {safe(warning)}")
+    if plan.refused:
+        err.print(check_job.CheckResult(plan.findings).formatted("text"), end="", markup=False)
+        err.print(
+            f"[bold red]not posted:[/] the {plan.what} report has {len(plan.findings)} error "
+            "finding(s); fix them, or pass --force"
+        )
+        sys.exit(EXIT_FINDINGS)
+    if dry_run:
+        if as_json_flag:
+            click.echo(json.dumps(plan.as_json(), indent=2))
+        else:
+            for text in plan.rendered():
+                click.echo(text + "\n")
+            err.print(f"dry run: nothing was sent to {safe(settings.url)}")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise CaIncidentError(
+                "not a terminal, so not asking: pass --yes to post (or --dry-run to see the "
+                "requests)"
+            )
+        what = _POSTED_AS.get(plan.what, plan.what)
+        if not click.confirm(f"Post the {what} to {plan.target}?", default=False, err=True):
+            err.print("not posted")
+            sys.exit(EXIT_FINDINGS)
+    result = bugzilla_job.run_post(plan)
+    if as_json_flag:
+        click.echo(json.dumps(result.as_json(), indent=2))
+    else:
+        console = _out()
+        what = _POSTED_AS.get(plan.what, plan.what)
+        comment = "the bug's description" if result.comment == 0 else f"comment {result.comment}"
+        console.print(f"[bold]posted[/]  the {what} as {comment}: {safe(result.url)}")
+        if result.attachments:
+            shown = ", ".join(str(a) for a in result.attachments)
+            console.print(f"[bold]attached[/] {shown}")
+        if result.needinfo:
+            console.print(f"[bold]needinfo[/] {safe(result.needinfo)}")
+        for change in result.written:
+            console.print(f"[bold]wrote[/]   {safe(change)} in incident.yaml")
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {safe(note)}")
+
+
+# The dashboard.
+
+
+@cli.command("serve")
+@click.argument("folders", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on. The dashboard has no login: keep it on loopback.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port."
+)
+@click.option(
+    "--as-of", type=TIMESTAMP, help="Judge every clock at this moment (default: now, per page)."
+)
+@click.option("--no-bugzilla", is_flag=True, help="Show the folders only, not the Bugzilla cache.")
+@BUGZILLA_URL
+@CACHE
+def serve(
+    folders: tuple[Path, ...],
+    host: str,
+    port: int,
+    as_of: datetime | None,
+    no_bugzilla: bool,
+    bugzilla_url: str | None,
+    cache: Path | None,
+) -> None:
+    """Open the incident dashboard: every incident of FOLDERS and of the Bugzilla cache.
+
+    FOLDERS are incident folders, or folders searched for them. Pages: the incidents (sortable,
+    filterable by CA, stage, whiteboard tag, overdue), each incident (clocks on a timeline,
+    findings with their rules, problems with issuance per day and revocation progress, the
+    report preview, downloads), the reviewer view over the synced CA Certificate Compliance
+    bugs, related incidents, and the rules; /api/ returns what the --json outputs print
+    (schema at /api/openapi.json). Read-only, offline, on 127.0.0.1 unless --host says
+    otherwise. Ctrl-C stops it.
+
+    \b
+    Example:
+        ca-incident serve examples
+        ca-incident serve incidents/ --as-of 2026-11-27T12:00Z --port 8080
+    """
+    from ca_incident.app import dashboard as dashboard_job
+    from ca_incident.web.server import serve as run_server
+
+    settings = None if no_bugzilla else bugzilla_job.settings(bugzilla_url, cache)
+    board = dashboard_job.Dashboard(list(folders), settings, as_of=as_of)
+    try:
+        if board.index is not None:
+            with _counted("reading the Bugzilla cache") as update:
+                board.index.refresh(as_of=_now(as_of), progress=update)
+        found = len(board.folders())
+        bugs = len(board.index.digests()) if board.index is not None else 0
+        if folders and not found:
+            _err().print("[yellow]warning:[/] no incident folder (with incident.yaml) found")
+        err = _err()
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            err.print(
+                f"[bold yellow]warning:[/] listening on {safe(host)}: anyone who reaches it "
+                "reads every incident shown (the dashboard has no login)"
+            )
+        shown = f"[{host}]" if ":" in host else host
+        err.print(
+            f"ca-incident dashboard: [bold]http://{safe(shown)}:{port}/[/] ({found} incident "
+            f"folder{'s' if found != 1 else ''}, {bugs:,} synced bug{'s' if bugs != 1 else ''});"
+            " Ctrl-C stops it"
+        )
+        run_server(board, host=host, port=port)
+    finally:
+        board.close()
+
+
+@cli.command("related")
+@click.argument("query", nargs=-1, required=True, metavar="DIR|BUG|TEXT")
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="How many bugs."
+)
+@click.option("--as-of", type=TIMESTAMP, help="Look back two years from here (default: now).")
+@click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
+@BUGZILLA_URL
+@CACHE
+def related_command(
+    query: tuple[str, ...],
+    limit: int,
+    as_of: datetime | None,
+    as_json_flag: bool,
+    bugzilla_url: str | None,
+    cache: Path | None,
+) -> None:
+    """Find related incidents: the synced bugs of the last two years, of every CA, most like
+    an incident folder, a bug or a text.
+
+    Ranked by SQLite full-text search over the bugs' summaries, whiteboards and reports (the
+    IRG asks a report to list related incidents of other CAs), each with the words it shares.
+    Bugs come from the cache ('ca-incident bugzilla sync --ca-compliance' fills it).
+
+    \b
+    Example:
+        ca-incident related examples/tls-ou-misissuance
+        ca-incident related bug:1999002 --json
+        ca-incident related organizationalUnitName in OV certificates
+    """
+    from ca_incident.app import dashboard as dashboard_job
+
+    moment = _now(as_of)
+    settings = bugzilla_job.settings(bugzilla_url, cache)
+    with dashboard_job.BugIndex(settings) as index:
+        with _counted("reading the Bugzilla cache") as update:
+            index.refresh(as_of=moment, progress=update)
+        result = dashboard_job.related(" ".join(query), index, as_of=moment, limit=limit)
+    if as_json_flag:
+        click.echo(json.dumps(result.as_json(), indent=2))
+        return
+    console = _out()
+    console.print(
+        f"related to [bold]{safe(result.label)}[/] (bugs opened since "
+        f"{report_time(result.since)}; words: {safe(', '.join(result.terms[:12]))}"
+        f"{', ...' if len(result.terms) > 12 else ''})"
+    )
+    if not result.hits:
+        console.print("  no synced bug of the last two years shares these words")
+    for hit in result.hits:
+        d = hit.digest
+        console.print(
+            f"  [bold]{d.id}[/]  {d.created:%Y-%m-%d}  {safe(d.status):<10} {safe(d.summary)}"
+        )
+        console.print(f"           shared: {safe(', '.join(hit.shared))}")
 
 
 def main() -> None:

@@ -208,6 +208,7 @@ def cli_doc(root: Path = Path()) -> str:
         max_content_width=100,
     )
     out += ["## ca-incident", "", "```", cli.get_help(context).rstrip(), "```", ""]
+
     def document(group: click.Group, parent: click.Context, prefix: str) -> None:
         for name in sorted(group.list_commands(parent)):
             command = group.get_command(parent, name)

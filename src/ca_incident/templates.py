@@ -48,6 +48,10 @@ class Label:
     """The guidelines require the field in every report of this template."""
     per_factor: bool = False
     """Repeated under each contributing factor rather than once per report."""
+    asterisk: bool = False
+    """Marked with an asterisk in the IRG field definitions: "Fields marked with an asterisk
+    (*) are not required in Preliminary Incident Reports if submitted by a third party
+    reporter"."""
 
     @property
     def markdown(self) -> str:
@@ -256,10 +260,14 @@ _IRG_32 = datetime(2026, 3, 20, tzinfo=UTC)
 _IRG_20 = datetime(2023, 10, 17, tzinfo=UTC)
 _IRG_10 = datetime(2023, 2, 15, tzinfo=UTC)
 
+_IRG_20_SOURCE = (
+    "https://github.com/mozilla/www.ccadb.org/blob/master/incident_archive/ir_version_2_0.md"
+)
+
 _SUMMARY_LABELS = (
     Label("incident_description", "Incident description"),
     Label("relevant_policies", "Relevant policies"),
-    Label("source", "Source of incident disclosure"),
+    Label("source", "Source of incident disclosure", asterisk=True),
 )
 
 IRG_32_PRELIMINARY = Template(
@@ -289,14 +297,15 @@ IRG_32_FULL = Template(
     outline=(
         Heading("title", "Full Incident Report", 2),
         Heading("summary", "Summary", 3),
-        Label("ccadb_id", "CA Owner CCADB unique ID"),
+        Label("ccadb_id", "CA Owner CCADB unique ID", asterisk=True),
         Label("incident_description", "Incident description"),
-        Label("timeline_summary", "Timeline summary", required=False),
+        # The three dates below are the field's content; the label itself only groups them.
+        Label("timeline_summary", "Timeline summary", required=False, asterisk=True),
         Label("start", "Non-compliance start date"),
         Label("identified", "Non-compliance identified date"),
         Label("end", "Non-compliance end date"),
         Label("relevant_policies", "Relevant policies"),
-        Label("source", "Source of incident disclosure"),
+        Label("source", "Source of incident disclosure", asterisk=True),
         Heading("impact", "Impact", 3),
         Label("total", "Total number of certificates"),
         Label("remaining_valid", 'Total number of "remaining valid" certificates'),
@@ -304,7 +313,8 @@ IRG_32_FULL = Template(
         Label("heuristic", "Incident heuristic"),
         Label("issuance", "Was issuance stopped in response to this incident, and why or why not?"),
         Label("analysis", "Analysis"),
-        Label("additional_considerations", "Additional considerations"),
+        # IRG 3.2: "This field is optional."
+        Label("additional_considerations", "Additional considerations", required=False),
         Heading("timeline", "Timeline", 3),
         Heading("related", "Related Incidents", 3),
         Columns("related", ("Bug", "Date", "Description")),
@@ -384,7 +394,7 @@ IRG_20 = Template(
         Heading("appendix", "Appendix", 3),
         Heading("details", "Details of affected certificates", 4),
     ),
-    source="https://github.com/mozilla/www.ccadb.org/blob/master/incident_archive/ir_version_2_0.md",
+    source=_IRG_20_SOURCE,
     current_from=_IRG_20,
     superseded_on=_IRG_30,
     successor="IRG 3.0",
@@ -395,6 +405,31 @@ IRG_20 = Template(
             3,
         ),
     ),
+)
+
+IRG_20_AUDIT = Template(
+    name="irg-2.0-audit",
+    aliases=(),
+    title="CCADB IRG 2.0 Audit Incident Report",
+    family="irg-2",
+    report_stage=Stage.FULL,
+    min_stage=Stage.FULL,
+    outline=(
+        Heading("title", "Audit Incident Report", 2),
+        Heading("finding", "Finding #1", 3),
+        Heading("rca", "Root Cause Analysis", 3),
+        Heading("actions", "Action Items", 3),
+        Columns("actions", ("Action Item", "Kind", "Due Date")),
+    ),
+    source=f"{_IRG_20_SOURCE}#audit-incident-reports",
+    current_from=_IRG_20,
+    superseded_on=_IRG_30,
+    successor="IRG 3.0",
+    # ca-incident reads reports written with it but does not write it: an audit finding is
+    # an incident reported with the current templates (IRG 3.2, "What is considered an audit
+    # finding?").
+    renderable=False,
+    clues=(Clue("title", ("audit incident report",)),),
 )
 
 MOZILLA_2023 = Template(
@@ -415,20 +450,54 @@ MOZILLA_2023 = Template(
 TEMPLATES: dict[str, Template] = {
     t.name: t for t in (IRG_32_PRELIMINARY, IRG_32_FULL, IRG_32_CLOSURE, IRG_20, MOZILLA_2023)
 }
-"""Every template by canonical name, in the order they are listed to users."""
+"""Every template ca-incident writes, by canonical name, in the order they are listed to
+users."""
 
-_BY_NAME: dict[str, Template] = {name: t for t in TEMPLATES.values() for name in t.names}
+RECOGNISED: dict[str, Template] = {**TEMPLATES, IRG_20_AUDIT.name: IRG_20_AUDIT}
+"""Every template a report is recognised and checked as: those ca-incident writes
+(:data:`TEMPLATES`), then those it only reads (``renderable`` false)."""
+
+_BY_NAME: dict[str, Template] = {name: t for t in RECOGNISED.values() for name in t.names}
 
 DETECTION: tuple[tuple[Template, Clue], ...] = (
+    (IRG_20_AUDIT, IRG_20_AUDIT.clues[0]),
     (IRG_32_FULL, IRG_32_FULL.clues[0]),
     (IRG_32_PRELIMINARY, IRG_32_PRELIMINARY.clues[0]),
     (IRG_32_CLOSURE, IRG_32_CLOSURE.clues[0]),
     (MOZILLA_2023, MOZILLA_2023.clues[0]),
     (IRG_32_FULL, Clue("label", ("ca owner ccadb unique id",))),
     (IRG_20, IRG_20.clues[0]),
+    (IRG_20, Clue("title", ("initial incident report",))),
 )
-"""The clues in the order they decide: a report's own title first, then the seven topics,
-then a label only one template has, then the IRG 2.0 section headings."""
+"""The clues in the order they decide: a report's own title first, then the seven topics, then
+a label only one template has, then the IRG 2.0 section headings, then the title "Initial
+Incident Report" that IRG 2.0-era preliminary reports carried."""
+
+PRELIMINARY_CLUES: tuple[str, ...] = (
+    r"\b(?:this|it) is (?:a|an|our) (?:preliminary|initial)\b",
+    r"\b(?:preliminary|initial) (?:incident )?report\b",
+    r"\(preliminary\)",
+    r"\b(?:full|complete|detailed|final) (?:incident |case |investigation )?report "
+    r"(?:will|is being|shall|to follow)\b",
+    r"\b(?:will|expects? to|intends? to|plans? to) (?:post|provide|publish|file|submit|supply"
+    r"|disclose|release|upload|share"
+    r"|update with|follow up with) (?:a |the |our )?(?:full |complete |detailed |final )?"
+    r"(?:incident |case |investigation )?report\b",
+)
+"""Regular expressions by which a report written in a template that has no Preliminary form
+of its own (IRG 2.0, the seven topics) says that it is one. IRG 2.0: "If a full incident
+report is not yet ready, CA Owners should provide a preliminary report containing an
+executive summary of the incident and a date by which the full report will be posted." The
+first three are looked for in the report's opening (before its second heading), the others
+anywhere but in the timeline (which may recall what an earlier report promised)."""
+
+REQUEST_CLUES: tuple[str, ...] = (
+    r"\byou must respond in this bug\b",
+    r"\brespond in this bug to provide the following\b",
+)
+"""Regular expressions of the 2017 Mozilla request that opened a bug for a CA and listed the
+questions it had to answer: a question to the CA, not its report, though it names the
+topics."""
 
 STAGE_TEMPLATE: dict[Stage, Template] = {
     Stage.PRELIMINARY: IRG_32_PRELIMINARY,
@@ -486,19 +555,23 @@ GRACE_DAYS = 30
 """CCADB Policy 6.1: a template superseded more than 30 days before posting may not be used."""
 
 
-def get(name: str) -> Template:
-    """The template with this canonical name or alias."""
+def get(name: str, *, recognised: bool = False) -> Template:
+    """The template with this canonical name or alias: one ca-incident writes, or with
+    ``recognised`` also one it only reads."""
     found = _BY_NAME.get(name.strip().lower())
-    if found is None:
-        raise CaIncidentError(f"unknown template '{name}': expected one of {', '.join(TEMPLATES)}")
+    if found is None or (not recognised and found.name not in TEMPLATES):
+        known = RECOGNISED if recognised else TEMPLATES
+        raise CaIncidentError(f"unknown template '{name}': expected one of {', '.join(known)}")
     return found
 
 
-def names() -> list[str]:
-    """Every name a template is accepted by: canonical names first, then aliases."""
-    return [*TEMPLATES, *(a for t in TEMPLATES.values() for a in t.aliases)]
+def names(*, recognised: bool = False) -> list[str]:
+    """Every name a template is accepted by: canonical names first, then aliases; with
+    ``recognised`` also the templates ca-incident only reads."""
+    known = RECOGNISED if recognised else TEMPLATES
+    return [*known, *(a for t in known.values() for a in t.aliases)]
 
 
 def in_families(*kinds: Family) -> frozenset[str]:
-    """Canonical names of the templates in the given families."""
-    return frozenset(t.name for t in TEMPLATES.values() if t.family in kinds)
+    """Canonical names of the templates in the given families, the ones read only included."""
+    return frozenset(t.name for t in RECOGNISED.values() if t.family in kinds)

@@ -145,9 +145,9 @@ _EU_DATE = r"(?P<d4>\d{1,2})\.(?P<m4>\d{1,2})\.(?P<y4>\d{4})"
 DATE = re.compile(rf"(?:{_ISO_DATE}|{_DMY}|{_MDY}|{_EU_DATE})", re.IGNORECASE)
 _TIME = r"(?P<h>\d{1,2}):(?P<min>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[ap]\.?m\.?)?"
 TIME = re.compile(_TIME, re.IGNORECASE)
-_OFFSET = r"(?:utc|gmt)?\s*(?P<sign>[+-−])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?"
+_OFFSET = r"(?:utc|gmt)?\s*(?P<sign>[+\-−])\s*(?P<oh>\d{1,2})(?::?(?P<om>\d{2}))?"
 ZONE = re.compile(
-    rf"(?P<utc>\b(?:utc|gmt)\b(?!\s*[+-−]\s*\d)|(?<=\d)z\b)|(?P<offset>{_OFFSET})"
+    rf"(?P<utc>\b(?:utc|gmt)\b(?!\s*[+\-−]\s*\d)|(?<=\d)z\b)|(?P<offset>{_OFFSET})"
     r"|(?P<named>\b(?:pt|pst|pdt|et|est|edt|ct|cst|cdt|mt|mst|mdt|cet|cest|eet|eest|bst|ist|jst|kst|aest|aedt|hkt|sgt|local time)\b)",
     re.IGNORECASE,
 )

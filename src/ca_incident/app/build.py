@@ -11,6 +11,7 @@ in memory builds the same way with :class:`~ca_incident.sources.MemoryFiles`.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,7 +41,8 @@ from ca_incident.incident_file import (
     parse_incident,
     read_incident_file,
 )
-from ca_incident.model import EventKind, Incident, Stage
+from ca_incident.model import CertificateKind, EventKind, Incident, Stage
+from ca_incident.outputs import prepare_folder, write_text
 from ca_incident.report.render import (
     BUGZILLA_COMMENT_LIMIT,
     Attachment,
@@ -54,7 +56,7 @@ from ca_incident.revocation.crl import CrlIndex, read_crls
 from ca_incident.revocation.status import ProblemRevocation, assess
 from ca_incident.sources import FolderFiles, Resolver, resolve_all
 from ca_incident.templates import Template, appendix_form, get
-from ca_incident.timeutil import iso_z, report_time
+from ca_incident.timeutil import iso_z, report_time, require_aware
 
 REPORT_FILE = "report.md"
 OUT = "out"
@@ -130,7 +132,8 @@ Step = Callable[[Build], None]
 
 
 def crl_step(build: Build) -> None:
-    """Read the CRLs the incident names, verifying them with its issuer certificates."""
+    """Read the CRLs the incident names, verifying them with its issuer certificates: one no
+    issuer certificate verifies is a warning and is not used."""
     plan = build.incident.revocation
     if plan is None or not plan.crls:
         return
@@ -138,7 +141,8 @@ def crl_step(build: Build) -> None:
         resolve_all(build.files, plan.crls), resolve_all(build.files, plan.issuers)
     )
     for error in build.crl_index.errors:
-        build.warnings.append(f"CRL {error.source}: {error.error}")
+        hint = " (add its issuer certificate to revocation.issuers)" if error.unverified else ""
+        build.warnings.append(f"CRL {error.source}: {error.error}{hint}")
 
 
 def _revoked_by(build: Build) -> Callable[[CertRecord], bool] | None:
@@ -190,12 +194,15 @@ def evidence_step(build: Build) -> None:
 
 
 def revocation_step(build: Build) -> None:
-    """Where each problem's certificates stand against the revocation deadline."""
+    """Where each problem's certificates stand against the revocation deadline, as the
+    verified CRLs show: every certificate gets its appendix cells, and those whose state no
+    CRL shows are a warning (with no CRL given, all the unexpired ones)."""
     data = build.data
     incident = data.incident
-    plan, index = incident.revocation, build.crl_index
-    if plan is None or index is None or not build.evidence:
+    if not build.evidence:
         return
+    plan = incident.revocation
+    index = build.crl_index or CrlIndex()
     found = clocks.revocation_deadline(incident)
     due = found.due if found is not None else None
     total = _certificates(build)
@@ -206,15 +213,18 @@ def revocation_step(build: Build) -> None:
             index,
             due,
             build.as_of,
-            plan.expected_completion,
+            plan.expected_completion if plan is not None else None,
+            ca_certificates=plan.ca_certificates if plan is not None else False,
             with_reasons=appendix_form(total) == "csv",
         )
         build.revocation[name] = figures
         build.revocation_columns.update(columns)
-        if figures.not_covered:
+        if figures.unknown:
+            build.warnings.append(_unknown_warning(name, figures, build.crl_index is None))
+        if figures.unverified:
             build.warnings.append(
-                f"problem '{name}': {figures.not_covered} certificate(s) from issuers "
-                "no given CRL covers"
+                f"problem '{name}': the revocation state of {figures.unverified} certificate(s) "
+                "rests on CRLs whose signatures were not verified"
             )
     problems = list(build.revocation.values())
     if any(p.anything_late for p in problems):
@@ -234,6 +244,50 @@ def revocation_step(build: Build) -> None:
                     derived=True,
                 )
             )
+
+
+def _unknown_warning(name: str, figures: ProblemRevocation, no_crl: bool) -> str:
+    """The certificates of a problem whose revocation no CRL shows, by why (at most three)."""
+    if no_crl:
+        return (
+            f"problem '{name}': no CRL given (revocation.crls): that {figures.unknown} "
+            "unexpired certificate(s) are revoked is not shown; the appendix shows them as "
+            "not revoked"
+        )
+    whys = Counter(u.why for u in figures.unknowns).most_common()
+    shown = "; ".join(f"{n} {why}" for why, n in whys[:3])
+    more = f"; and {len(whys) - 3} other reasons" if len(whys) > 3 else ""
+    return (
+        f"problem '{name}': the revocation of {figures.unknown} certificate(s) is unknown, "
+        f"the appendix shows them as not revoked: {shown}{more}"
+    )
+
+
+def closure_revocation_step(build: Build) -> None:
+    """A Closure report says the incident is over: refuse one while unexpired certificates
+    are not shown revoked past their revocation deadline (BR 4.9.1)."""
+    incident = build.incident
+    if incident.stage not in (Stage.CLOSURE, Stage.CLOSED) or not build.revocation:
+        return
+    found = clocks.revocation_deadline(incident)
+    if found is None or build.as_of <= found.due:
+        return
+    problems = build.revocation.values()
+    overdue = sum(p.not_revoked_overdue for p in problems)
+    unknown = sum(p.unknown for p in problems)
+    if not overdue and not unknown:
+        return
+    parts = []
+    if overdue:
+        parts.append(f"{overdue} not revoked on the CRLs")
+    if unknown:
+        parts.append(f"{unknown} that no verified CRL shows revoked")
+    raise CaIncidentError(
+        f"stage {incident.stage.value}, but {' and '.join(parts)}: unexpired certificates "
+        f"still unrevoked past the revocation deadline ({report_time(found.due)}). Revoke "
+        "them and give the CRLs that show it (revocation.crls and revocation.issuers), or keep "
+        "the stage at full ('ca-incident revocation' lists them)"
+    )
 
 
 def _report_type(validation_type: str) -> str:
@@ -256,6 +310,7 @@ def appendix_step(build: Build) -> None:
             ),
             build.as_of,
             revocation=build.revocation_columns,
+            smime_problems=_smime_problems(build.incident),
         )
         build.add_file("appendix.csv", write_csv(rows))
         data.attachments.append(
@@ -274,6 +329,12 @@ def appendix_step(build: Build) -> None:
         )
     document = evidence_json(list(build.evidence.values()), include_list=False)
     build.add_file("evidence.json", json.dumps(document, indent=2) + "\n")
+
+
+def _smime_problems(incident: Incident) -> set[str]:
+    """Problems the incident says are S/MIME: their certificates are redacted as S/MIME
+    whatever their content shows."""
+    return {p.id for p in incident.problems if p.certificate_kind is CertificateKind.SMIME}
 
 
 def _certificates(build: Build) -> int:
@@ -404,6 +465,7 @@ PREPARE_STEPS: tuple[Step, ...] = (
     crl_step,
     evidence_step,
     revocation_step,
+    closure_revocation_step,
     missing_figures_step,
     appendix_step,
     render_step,
@@ -426,6 +488,7 @@ def build(
     locate: Locator | None = None,
 ) -> Build:
     """Build an incident: its certificate and CRL names are looked up through ``files``."""
+    require_aware(as_of)
     result = Build(
         incident=incident,
         files=files,
@@ -458,6 +521,18 @@ def incident_folder(folder: Path | str) -> Path:
     return folder
 
 
+def incident_files(folder: Path, incident: Incident, *, allow_outside: bool) -> FolderFiles:
+    """The files an incident names, relative to its folder and confined to it, but for its
+    CRLs and issuer certificates (see :meth:`FolderFiles.for_incident`)."""
+    plan = incident.revocation
+    return FolderFiles.for_incident(
+        folder,
+        certificates=[name for p in incident.problems for name in p.certificates],
+        verification=[*plan.crls, *plan.issuers] if plan is not None else [],
+        allow_outside=allow_outside,
+    )
+
+
 def build_folder(
     folder: Path | str,
     out: Path | str | None = None,
@@ -468,15 +543,21 @@ def build_folder(
     template: str | None = None,
     write: bool = True,
     posted: datetime | None = None,
+    allow_outside: bool = False,
 ) -> Build:
     """Build the incident in ``folder`` and write its files to ``out`` (default
-    ``folder/out``), the report last."""
+    ``folder/out``), the report last.
+
+    The incident's inputs must lie inside its folder, and so must the default ``out`` (a
+    link at ``out`` that leads elsewhere is refused), unless ``allow_outside``; an ``out``
+    given explicitly is written where it says."""
     folder = incident_folder(folder)
     target = Path(out) if out else folder / OUT
     name, text = read_incident_file(folder)
+    incident = parse_incident(text, name)
     result = build(
-        parse_incident(text, name),
-        FolderFiles(folder),
+        incident,
+        incident_files(folder, incident, allow_outside=allow_outside),
         source=name,
         locate=locator(text),
         as_of=as_of,
@@ -487,18 +568,18 @@ def build_folder(
         posted=posted,
     )
     if write:
-        result.written = write_files(result.files_out, target)
+        within = None if out or allow_outside else folder
+        result.written = write_files(result.files_out, target, within=within)
     return result
 
 
-def write_files(files: dict[str, str], out: Path) -> list[Path]:
-    """Write every file, the report last."""
-    out.mkdir(parents=True, exist_ok=True)
+def write_files(files: dict[str, str], out: Path, *, within: Path | None = None) -> list[Path]:
+    """Write every file, the report last, each atomically and never through a link; with
+    ``within``, ``out`` must resolve inside that folder."""
+    prepare_folder(out, within=within)
     written = []
     for name in sorted(files, key=lambda n: (n == REPORT_FILE, n)):
-        path = out / name
-        path.write_text(files[name], encoding="utf-8")
-        written.append(path)
+        written.append(write_text(out / name, files[name], within=within))
     return written
 
 

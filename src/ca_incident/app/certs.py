@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ca_incident.certs.appendix import appendix_rows, crtsh_lines, write_csv
+from ca_incident.certs.appendix import Revocation, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
+from ca_incident.revocation.crl import CrlError, CrlIndex, read_crls
+from ca_incident.revocation.status import ProblemRevocation, assess
 from ca_incident.sources import SourceLike
 from ca_incident.templates import appendix_form
 
@@ -55,15 +57,32 @@ class AppendixResult:
     crtsh: str
     """The crt.sh list, always."""
     rows: int = field(default=0)
+    revocation: ProblemRevocation | None = None
+    """What the CRLs given show, when CRLs were given."""
+    crl_errors: list[CrlError] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "format": self.form,
             "rows": self.rows,
             "certificates": self.evidence.summary.count,
             "precertificates_only": self.evidence.summary.precertificates_only,
             "unreadable_inputs": len(self.evidence.errors),
         }
+        p = self.revocation
+        if p is not None:
+            document["revocation"] = {
+                "revoked": p.revoked,
+                "not_revoked": p.not_yet_revoked,
+                "on_hold": p.on_hold,
+                "expired_unrevoked": p.expired_unrevoked,
+                "unknown": p.unknown,
+                "unverified": p.unverified,
+            }
+            document["crl_errors"] = [
+                {"source": e.source, "error": e.error, "used": e.used} for e in self.crl_errors
+            ]
+        return document
 
 
 def appendix(
@@ -75,18 +94,49 @@ def appendix(
     jobs: int = 1,
     include_pii: bool = False,
     progress: Callable[[int], None] | None = None,
+    crls: Sequence[SourceLike] = (),
+    issuers: Sequence[SourceLike] = (),
+    unverified: bool = False,
+    due: datetime | None = None,
+    planned: datetime | None = None,
 ) -> AppendixResult:
     """The IRG 3.2 Appendix of one problem: the CSV, or from 10,000 certificates on (with
-    ``auto``) a crt.sh list."""
+    ``auto``) a crt.sh list.
+
+    Is revoked?, Revocation date and Revocation reason come from the CRLs given whose
+    signatures verify with ``issuers`` (all of them with ``unverified``): Yes with the entry's
+    date and reason; N/A once expired; else Planned, or Delayed past the deadline ``due``,
+    dated with the CA's ``planned`` completion (N/A without one). A certificate no CRL shows
+    revoked or not revoked is shown the same way and counted as unknown in ``revocation``."""
     evidence = collect(inputs, problem, as_of=as_of, jobs=jobs, keep=True, progress=progress)
     records = evidence.certificates or []
     summary = evidence.summary
     chosen = appendix_form(summary.count + summary.precertificates_only) if form == "auto" else form
     crtsh = crtsh_lines(records)
+    index = read_crls(crls, issuers, unverified=unverified) if crls else CrlIndex()
+    figures: ProblemRevocation | None = None
+    columns: dict[str, Revocation] = {}
+    if crls or chosen == "csv":
+        figures, columns = assess(
+            problem, records, index, due, as_of, planned, with_columns=chosen == "csv"
+        )
     if chosen == "csv":
         text = write_csv(
-            appendix_rows(((problem, r) for r in records), as_of, include_pii=include_pii)
+            appendix_rows(
+                ((problem, r) for r in records),
+                as_of,
+                include_pii=include_pii,
+                revocation=columns,
+            )
         )
     else:
         text = crtsh
-    return AppendixResult(evidence, chosen, text, crtsh, rows=len(records))
+    return AppendixResult(
+        evidence,
+        chosen,
+        text,
+        crtsh,
+        rows=len(records),
+        revocation=figures if crls else None,
+        crl_errors=index.errors,
+    )

@@ -4,16 +4,21 @@ arrive, so an interrupted run keeps what it found."""
 
 from __future__ import annotations
 
+import base64
 import csv
-import io
+import re
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ca_incident.certs import tasks
+from ca_incident.certs.record import lenient_parsing, read_certificate
+from ca_incident.errors import CaIncidentError
 from ca_incident.lint import UNDECODABLE, Linted, LintFinding, iter_linted
+from ca_incident.outputs import is_inside, open_growing, prepare_folder
 from ca_incident.sources import Source, SourceLike
 from ca_incident.timeutil import iso_z
 
@@ -65,27 +70,119 @@ def wanted(finding: LintFinding, severity: str, select: Sequence[str]) -> bool:
     return not select or any(finding.code.startswith(prefix) for prefix in select)
 
 
-class Output:
-    """What --out writes, as results arrive, so an interrupted run keeps what it found."""
+WITHHELD = "withheld (S/MIME personal data)"
+"""What stands for a finding message on an S/MIME certificate: pkilint quotes the values it
+finds wrong, e-mail addresses and names among them."""
+FINDINGS_FILE = "findings.csv"
+_UNDECODABLE_FILES = (f"{UNDECODABLE}.pem", f"{UNDECODABLE}.txt")
+_CODE_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
-    def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+
+def is_smime(linted: Linted) -> bool:
+    """Whether a linted certificate is S/MIME for disclosure: linted as S/MIME, or S/MIME by
+    its own content (any S/MIME policy OID or emailProtection EKU; see ``record._classify``),
+    however it was linted."""
+    if linted.certificate_type.startswith("smime"):
+        return True
+    if not linted.pem:
+        return False
+    body = "".join(line for line in linted.pem.splitlines() if not line.startswith("-----"))
+    try:
+        der = base64.b64decode(body)
+    except ValueError:
+        return True  # cannot tell: when in doubt, withhold
+    with lenient_parsing():
+        return read_certificate(der).kind == "smime"
+
+
+def shown_message(linted: Linted, finding: LintFinding, include_pii: bool) -> str:
+    """The finding's message, or :data:`WITHHELD` for an S/MIME certificate unless personal
+    data may be published."""
+    return finding.message if include_pii or not is_smime(linted) else WITHHELD
+
+
+def earlier_outputs(folder: Path) -> list[Path]:
+    """What an earlier ``lint --out`` wrote to ``folder``: findings.csv, the file of each code
+    it lists, and the undecodable files. Nothing when there is no findings.csv: a folder
+    lint has not written to is left alone, and so are symbolic links."""
+    findings = folder / FINDINGS_FILE
+    if findings.is_symlink() or not findings.is_file():
+        return []
+    names = {FINDINGS_FILE, *_UNDECODABLE_FILES}
+    try:
+        with findings.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                code = row.get("code") or ""
+                if _CODE_FILE.fullmatch(code):
+                    names.add(f"{code}.pem")
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise CaIncidentError(
+            f"{findings}: cannot read the findings of an earlier run: {exc}; remove it, or "
+            "write to another --out folder"
+        ) from None
+    # Links are not lint's: left alone here, refused when written to.
+    paths = (folder / name for name in names)
+    return sorted(path for path in paths if path.is_file() and not path.is_symlink())
+
+
+class Output:
+    """What --out writes, as results arrive, so an interrupted run keeps what it found.
+
+    Files are never written through a link (see :func:`~ca_incident.outputs.open_growing`).
+    What an earlier run wrote here is removed first (see :func:`earlier_outputs`): a code no
+    longer found must not keep its file, and the folder may be inside an input folder. An
+    input that is the output folder, lies in it, or is one of those earlier outputs is
+    refused; certificates read from the output folder while walking an input folder are
+    skipped (see :meth:`holds`), so a run never reads what it writes."""
+
+    def __init__(
+        self, folder: Path, *, include_pii: bool = False, inputs: Sequence[SourceLike] = ()
+    ) -> None:
+        prepare_folder(folder)
         self.folder = folder
-        self._findings = (folder / "findings.csv").open("w", newline="", encoding="utf-8")
+        self.include_pii = include_pii
+        previous = earlier_outputs(folder)
+        _refuse_inputs_in_output(folder, previous, inputs)
+        for path in previous:
+            path.unlink(missing_ok=True)
+        self._resolved = folder.resolve()
+        # Named inputs are outside the folder (refused otherwise); only files found by
+        # walking a folder can be in it.
+        self._inside: dict[str, bool] = {Source.of(value).name: False for value in inputs}
+        self._stack = ExitStack()
+        self._findings = self._open(FINDINGS_FILE, newline="")
         self._csv = csv.writer(self._findings, lineterminator="\n")
         self._csv.writerow(["sha256", "code", "severity", "message", "node_path"])
-        self._files: dict[str, io.TextIOWrapper] = {}
+        self._findings.flush()
+        self._files: dict[str, IO[str]] = {}
 
-    def _file(self, name: str) -> io.TextIOWrapper:
+    def _open(self, name: str, newline: str | None = None) -> IO[str]:
+        return self._stack.enter_context(open_growing(self.folder / name, newline=newline))
+
+    def _file(self, name: str) -> IO[str]:
         handle = self._files.get(name)
         if handle is None:
-            handle = self._files[name] = (self.folder / name).open("w", encoding="utf-8")
+            handle = self._files[name] = self._open(name)
         return handle
 
+    def holds(self, linted: Linted) -> bool:
+        """Whether a certificate was read from this output folder (one per source file)."""
+        inside = self._inside.get(linted.source)
+        if inside is None:
+            inside = self._inside[linted.source] = is_inside(Path(linted.source), self._resolved)
+        return inside
+
     def write(self, linted: Linted, findings: list[LintFinding]) -> None:
+        smime = not self.include_pii and is_smime(linted)
         for finding in findings:
             self._csv.writerow(
-                [linted.sha256, finding.code, finding.severity, finding.message, finding.node_path]
+                [
+                    linted.sha256,
+                    finding.code,
+                    finding.severity,
+                    WITHHELD if smime else finding.message,
+                    finding.node_path,
+                ]
             )
         for code in sorted({f.code for f in findings}):
             self._file(f"{code}.pem").write(linted.pem or "")
@@ -97,10 +194,22 @@ class Output:
             self._file(f"{UNDECODABLE}.txt").write(f"{linted.sha256}\n")
 
     def close(self) -> list[Path]:
-        self._findings.close()
-        for handle in self._files.values():
-            handle.close()
-        return [self.folder / "findings.csv", *(self.folder / n for n in sorted(self._files))]
+        self._stack.close()
+        return [self.folder / FINDINGS_FILE, *(self.folder / n for n in sorted(self._files))]
+
+
+def _refuse_inputs_in_output(
+    folder: Path, previous: list[Path], inputs: Sequence[SourceLike]
+) -> None:
+    earlier = {path.resolve() for path in previous}
+    for source in map(Source.of, inputs):
+        if source.path is None:
+            continue
+        if source.path.resolve() in earlier or is_inside(source.path, folder):
+            raise CaIncidentError(
+                f"{source.name}: is in the --out folder {folder}, where lint writes (and "
+                "clears) its outputs; name inputs elsewhere, or write to another --out folder"
+            )
 
 
 def lint(
@@ -111,20 +220,25 @@ def lint(
     select: Sequence[str] = (),
     jobs: int = 1,
     out: Path | None = None,
+    include_pii: bool = False,
     progress: Callable[[int], None] | None = None,
     into: LintResult | None = None,
 ) -> LintResult:
     """Lint every certificate and group the findings by code, into ``into`` (a new result by
     default). An interrupt (Ctrl-C) propagates to the caller once the outputs written so far
-    are closed; ``into`` then holds what was linted, for the caller to report."""
+    are closed; ``into`` then holds what was linted, for the caller to report. Finding
+    messages on S/MIME certificates are withheld, in the result and in ``out``, unless
+    ``include_pii``."""
     result = into if into is not None else LintResult()
-    writer = Output(out) if out is not None else None
+    writer = Output(out, include_pii=include_pii, inputs=inputs) if out is not None else None
     done = 0
     try:
         for linted in iter_linted(inputs, profile, jobs):
             done += 1
             if progress is not None:
                 progress(done)
+            if writer is not None and writer.holds(linted):
+                continue
             if linted.error is not None:
                 result.undecodable.append(linted)
                 if writer is not None:
@@ -135,9 +249,12 @@ def lint(
             findings = [f for f in linted.findings if wanted(f, severity, select)]
             for code in {f.code for f in findings}:
                 first = next(f for f in findings if f.code == code)
-                problem = result.problems.setdefault(
-                    code, LintProblem(code, first.severity, message=first.message)
-                )
+                problem = result.problems.get(code)
+                if problem is None:
+                    message = shown_message(linted, first, include_pii)
+                    problem = result.problems[code] = LintProblem(
+                        code, first.severity, 0, message=message
+                    )
                 problem.add(linted.not_before)
             if writer is not None and findings:
                 writer.write(linted, findings)

@@ -2,6 +2,11 @@
 
 An incident folder that does not load is listed with its errors; every other incident is still
 evaluated, so one unfinished draft never hides the deadlines of the rest.
+
+An incident with a ``bug`` is judged on what its bug shows, where the Bugzilla cache holds it
+(``sync`` refreshes it first): when each report and update was posted, the whiteboard's Next
+update and the questions asked; what incident.yaml says differently is listed in
+``differences``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ca_incident.app.bugzilla import bug_view
+from ca_incident.app.bugzilla import settings as bugzilla_settings
+from ca_incident.bugzilla.settings import Settings
+from ca_incident.bugzilla.view import BugView
 from ca_incident.clocks import Clock, clocks, ics
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import INCIDENT_FILE, load_incident
@@ -26,6 +35,15 @@ class IncidentStatus:
     clocks: list[Clock] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     """Why the folder did not load; empty when it did."""
+    bug: BugView | None = None
+    """What the incident's bug shows, where the cache holds it."""
+    warnings: list[str] = field(default_factory=list)
+    """What could not be read from Bugzilla (the file's facts were used)."""
+
+    @property
+    def differences(self) -> list[str]:
+        """What incident.yaml and the bug say differently."""
+        return [str(d) for d in self.bug.differences] if self.bug else []
 
     @property
     def title(self) -> str:
@@ -40,6 +58,8 @@ class IncidentStatus:
             "bug": incident.bug if incident else None,
             "deadlines": [clock_json(c) for c in self.clocks],
             "errors": list(self.errors),
+            "bugzilla": self.bug.as_json() if self.bug else None,
+            "warnings": list(self.warnings),
         }
 
 
@@ -121,8 +141,13 @@ def status(
     *,
     as_of: datetime,
     progress: Callable[[int], None] | None = None,
+    bugzilla: Settings | None = None,
+    sync: bool = False,
 ) -> StatusResult:
-    """The clocks of every incident in ``paths`` (folders, or folders searched for them)."""
+    """The clocks of every incident in ``paths`` (folders, or folders searched for them).
+
+    ``bugzilla``: the Bugzilla whose cache tells what each incident's bug shows (default:
+    the settings of the environment and config file); ``sync`` fetches each bug first."""
     folders = incident_folders(paths)
     if not folders:
         raise CaIncidentError("no incident folder (with incident.yaml) found")
@@ -131,7 +156,16 @@ def status(
         entry = IncidentStatus(folder)
         try:
             entry.incident = load_incident(folder)
-            entry.clocks = clocks(entry.incident, as_of)
+            judged = entry.incident
+            if entry.incident.bug is not None:
+                try:
+                    bugzilla = bugzilla or bugzilla_settings()
+                    entry.bug = bug_view(entry.incident, bugzilla, sync=sync)
+                except CaIncidentError as exc:
+                    entry.warnings.append(f"bug {entry.incident.bug}: {exc}")
+                if entry.bug is not None:
+                    judged = entry.bug.incident
+            entry.clocks = clocks(judged, as_of)
         except CaIncidentError as exc:
             entry.incident, entry.errors = None, str(exc).splitlines()
         result.incidents.append(entry)

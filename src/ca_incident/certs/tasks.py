@@ -4,6 +4,10 @@ file cut at a PEM block (or line) boundary.
 A worker reads its own bytes and sends back only records, so no certificate crosses between
 processes; the main process merges the results in input order, turning each task's local
 positions (certificate index, line) into positions in its file.
+
+An input named by an fsspec URL (``s3://bucket/issued/``, ``file:///data/issued.pem``) is
+planned and read the same way through fsspec, when fsspec and the URL's backend are
+installed: a cluster's workers read their ranges straight from the store.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from ca_incident.certs.read import (
     _GZIP_MAGIC,
@@ -67,6 +71,9 @@ def plan(
     size = range_bytes or RANGE
     for value in inputs:
         source = Source.of(value)
+        if source.path is not None and is_url(source.name) and not source.path.exists():
+            yield from _url_tasks(source.name, size, max_bytes)
+            continue
         if source.data is not None:
             yield Task(source.name, "", named=source.named, data=source.data, max_bytes=max_bytes)
             continue
@@ -101,15 +108,71 @@ _ITEM_START = re.compile(rb"\n(?=MII|https?://|[0-9A-Fa-f]{2}[0-9A-Fa-f:]{62}|#)
 before, so a range may begin there."""
 
 
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(name: str) -> bool:
+    """Whether an input names an fsspec URL (``s3://...``) rather than a path."""
+    return _URL.match(name) is not None
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    try:
+        import fsspec
+    except ImportError:
+        raise CaIncidentError(
+            f"{url}: reading URLs needs fsspec and its backend for the scheme "
+            "(pip install 'ca-incident[dask]', and s3fs for s3://)"
+        ) from None
+    try:
+        fs, root = fsspec.core.url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        raise CaIncidentError(f"{url}: {exc}") from None
+    return fs, str(root)
+
+
+def _url_tasks(url: str, range_bytes: int, max_bytes: int) -> Iterator[Task]:
+    """Tasks for a URL: a file, or every file under a prefix (a folder), in name order,
+    hidden ones left out, as for a folder on disk."""
+    fs, root = _filesystem(url)
+    try:
+        if not fs.isdir(root):
+            if not fs.exists(root):
+                raise CaIncidentError(f"{url}: no such file or folder")
+            yield from _file_tasks(url, url, True, range_bytes, max_bytes, size=fs.size(root))
+            return
+        files = sorted(f for f in fs.find(root) if not f.rsplit("/", 1)[-1].startswith("."))
+    except OSError as exc:
+        raise CaIncidentError(f"{url}: cannot read: {exc.strerror or exc}") from None
+    for file in files:
+        name = fs.unstrip_protocol(file)
+        yield from _file_tasks(name, name, False, range_bytes, max_bytes, size=fs.size(file))
+
+
+def _open(path: str) -> BinaryIO:
+    """A file by path, or by URL through fsspec."""
+    if is_url(path):
+        fs, root = _filesystem(path)
+        stream: BinaryIO = fs.open(root, "rb")
+        return stream
+    return Path(path).open("rb")
+
+
 def _file_tasks(
-    file: Path, source: str, named: bool, range_bytes: int, max_bytes: int = MAX_BYTES
+    file: Path | str,
+    source: str,
+    named: bool,
+    range_bytes: int,
+    max_bytes: int = MAX_BYTES,
+    size: int | None = None,
 ) -> Iterator[Task]:
     try:
-        size = file.stat().st_size
+        if size is None:
+            size = Path(file).stat().st_size
         if size <= range_bytes:
             yield Task(source, str(file), named=named, max_bytes=max_bytes)
             return
-        with file.open("rb") as stream:
+        with _open(str(file)) as stream:
             head = stream.read(min(_WINDOW, range_bytes))
             if head[:2] == _GZIP_MAGIC or looks_like_der(head):
                 yield Task(source, str(file), named=named, max_bytes=max_bytes)
@@ -154,10 +217,15 @@ def run(task: Task) -> tuple[Iterator[Item], int]:
     if task.data is not None:
         return iter_bytes(task.data, task.source, named=task.named, max_bytes=task.max_bytes), 0
     if task.end is None:
+        if is_url(task.path):
+            # Read whole, like an input in memory: a small file, DER, or a compressed input.
+            with _open(task.path) as stream:
+                data = stream.read()
+            return iter_bytes(data, task.source, named=task.named, max_bytes=task.max_bytes), 0
         path = Path(task.path)
         return iter_file(path, named=task.named, name=task.source, max_bytes=task.max_bytes), 0
     try:
-        with Path(task.path).open("rb") as stream:
+        with _open(task.path) as stream:
             stream.seek(task.start)
             data = stream.read(task.end - task.start)
     except OSError as exc:
@@ -197,6 +265,26 @@ def in_file_order(
             yield nothing, FilePosition()
         position.index += count
         position.line += newlines
+
+
+def starts(
+    planned: Iterable[Task], sizes: Iterable[tuple[int, int]]
+) -> list[tuple[FilePosition, Item | None]]:
+    """Where each task starts in its file, from what every task held (results, lines), as
+    :func:`in_file_order` counts them; with, after the last task of a file that held
+    nothing, the item saying so (raised for a named file). For tasks run apart, whose
+    results come back out of order: the positions need only these counts."""
+    out: list[tuple[FilePosition, Item | None]] = []
+    position = FilePosition()
+    for task, (count, newlines) in zip(planned, sizes, strict=True):
+        if task.first_of_file:
+            position = FilePosition()
+        start = FilePosition(position.index, position.line, position.found)
+        position.found += count
+        out.append((start, nothing_in(task, position)))
+        position.index += count
+        position.line += newlines
+    return out
 
 
 def place(item: Item, at: FilePosition) -> Item:

@@ -88,6 +88,7 @@ CITATIONS: dict[str, Citation] = {
         _irg("REQ-CLOSE-1", "Report Templates: Closure Report", "closure-report"),
         _fields("REQ-SUM-1", "Summary, CA Owner CCADB unique ID"),
         _fields("REQ-SUM-3", "Summary, Timeline summary"),
+        _fields("REQ-SUM-4", "Summary, Relevant policies (name, version and section)"),
         _fields("REQ-SUM-5", "Summary, Source of incident disclosure"),
         _fields("REQ-IMP-1", "Impact, Total number of certificates"),
         _fields("REQ-IMP-2", 'Impact, Total number of "remaining valid" certificates'),
@@ -103,6 +104,11 @@ CITATIONS: dict[str, Citation] = {
         _fields("REQ-AI-3", "Action Items, Corresponding Root Cause(s)"),
         _fields("REQ-AI-4", "Action Items, Due date"),
         _fields("REQ-AI-5", "Action Items, Status"),
+        _fields(
+            "REQ-AI-6",
+            "Action Items (revocation-delay: steps to prevent or reduce future revocation delays)",
+        ),
+        _fields("REQ-AI-7", "Action Items, Evaluation criteria"),
         _fields("REQ-APX-1", "Appendix (affected certificates)"),
         _fields("REQ-APX-2", "Appendix, CSV for fewer than 10,000 certificates"),
         _fields("REQ-APX-3", "Appendix, crt.sh list for 10,000 or more certificates"),
@@ -114,6 +120,11 @@ CITATIONS: dict[str, Citation] = {
             f"{IRG_1_URL}#incident-reports",
         ),
         _irg("REQ-TIME-1", "When are reports expected? (72 hours)", "when-are-reports-expected"),
+        _irg(
+            "REQ-TIME-2",
+            "When are reports expected? (the initial report states impact and containment)",
+            "when-are-reports-expected",
+        ),
         _irg(
             "REQ-TIME-4",
             "When are reports expected? (Full report, 14 days)",
@@ -140,6 +151,17 @@ CITATIONS: dict[str, Citation] = {
             "§4.9.1.1 Reasons for revoking a subscriber certificate, and §4.9.5 (to published "
             "revocation)",
             BR_URL,
+        ),
+        _irg(
+            "CRIT-05",
+            'Are there examples of "bad" practices? (5. Superficial Root Cause Analysis)',
+            "are-there-examples-of-bad-practices",
+        ),
+        _irg(
+            "CRIT-12",
+            'Are there examples of "bad" practices? (3. claims that are speculative or '
+            "cannot be corroborated)",
+            "are-there-examples-of-bad-practices",
         ),
         _wiki("REQ-LEG-AWARE-1", 1, "how the CA first became aware, and when"),
         _wiki("REQ-LEG-TIMELINE-2", 2, "timeline of actions"),

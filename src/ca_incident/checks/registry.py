@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from ca_incident.checks.attachments import Attachment
 from ca_incident.checks.report import UNRECOGNISED, Report
-from ca_incident.templates import IRG_20, IRG_32_FULL, MOZILLA_2023, TEMPLATES, in_families
+from ca_incident.model import Stage
+from ca_incident.templates import (
+    IRG_20,
+    IRG_20_AUDIT,
+    IRG_32_FULL,
+    MOZILLA_2023,
+    RECOGNISED,
+    in_families,
+)
 
 
 class Severity(StrEnum):
@@ -23,18 +32,25 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-REPORTS = frozenset({*TEMPLATES, UNRECOGNISED})
+REPORTS = frozenset({*RECOGNISED, UNRECOGNISED})
 IRG3 = in_families("irg-3")
 FULL = frozenset({IRG_32_FULL.name})
 WITH_TIMELINE = frozenset({IRG_32_FULL.name, IRG_20.name, MOZILLA_2023.name})
-WITH_ACTIONS = frozenset({IRG_32_FULL.name, IRG_20.name})
+WITH_ACTIONS = frozenset({IRG_32_FULL.name, IRG_20.name, IRG_20_AUDIT.name})
+WITH_RCA = frozenset({IRG_32_FULL.name, IRG_20.name, IRG_20_AUDIT.name, MOZILLA_2023.name})
+WITH_APPENDIX = frozenset({IRG_32_FULL.name, IRG_20.name})
 LEGACY = in_families("legacy")
 CSV = frozenset({"csv"})
 CRTSH = frozenset({"crtsh"})
 INCIDENT = frozenset({"incident"})
 """Rules about an incident's clocks, judged from incident.yaml rather than a report's text."""
-CHECKED_AS = (*TEMPLATES, UNRECOGNISED, "csv", "crtsh", "incident")
+CHECKED_AS = (*RECOGNISED, UNRECOGNISED, "csv", "crtsh", "incident")
 """Everything a rule can apply to: a template, an unrecognised report, an appendix, a list."""
+ANY_STAGE = frozenset({None, *(stage.value for stage in Stage)})
+"""Every report stage, and none (an appendix, a list, a text not recognised)."""
+NOT_PRELIMINARY = ANY_STAGE - {Stage.PRELIMINARY.value}
+"""A rule that asks for what only a Full report has: an IRG 2.0 or seven-topic report that
+says it is preliminary (IRG 2.0 had no Preliminary template) is not held to it."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,11 @@ class Context:
     as_of: datetime
     posted: datetime | None = None
     whiteboard: tuple[str, ...] = ()
+    third_party: bool = False
+    """The report was written by a third-party reporter, not by the CA Owner: IRG 3.2 fields
+    marked with an asterisk are not required in its Preliminary report."""
+    attachments: tuple[Attachment, ...] = ()
+    """The report's appendix (CSV) and crt.sh lists, when checked together with it."""
 
 
 Hit = tuple[int, int, str]
@@ -74,6 +95,11 @@ class Rule:
     requirement: str
     source: str
     check: Callable[[Report, Context], Iterator[Hit]] = field(compare=False, repr=False)
+    stages: frozenset[str | None] = ANY_STAGE
+    """The report stages the rule judges."""
+    judges_absence: bool = False
+    """The rule finds parts that are missing; in a text cut short it judges only what comes
+    before the cut, and GEN003 names it."""
 
 
 RULES: dict[str, Rule] = {}
@@ -92,6 +118,8 @@ def rule(
     fix: str,
     requirement: str,
     source: str,
+    stages: frozenset[str | None] = ANY_STAGE,
+    judges_absence: bool = False,
 ) -> Callable[
     [Callable[[Report, Context], Iterator[Hit]]], Callable[[Report, Context], Iterator[Hit]]
 ]:
@@ -115,6 +143,8 @@ def rule(
             requirement,
             source,
             check,
+            stages,
+            judges_absence,
         )
         return check
 
@@ -125,3 +155,22 @@ IRG = "https://www.ccadb.org/cas/incident-report"
 IRG_FULL = f"{IRG}#full-incident-report"
 CCADB_POLICY = "https://www.ccadb.org/policy#61-incident-reporting"
 SEED = "https://wiki.mozilla.org/CA/Responding_To_An_Incident"
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """``text`` in quotes for a message, on one line, cut at a word (never inside a URL or
+    another word) when longer than ``limit``, with an ellipsis where it was cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return f"'{flat}'"
+    kept: list[str] = []
+    length = 0
+    for word in flat.split(" "):
+        if kept and length + 1 + len(word) > limit:
+            break
+        if not kept and len(word) > 2 * limit and "://" not in word:
+            kept.append(word[:limit])  # one word longer than any quote should be
+            break
+        kept.append(word)
+        length += len(word) + (1 if len(kept) > 1 else 0)
+    return "'" + " ".join(kept).rstrip(",;:") + "\u2026'"

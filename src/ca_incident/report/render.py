@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ca_incident.checks.report import KNOWN_LABELS, normalize
 from ca_incident.errors import CaIncidentError, ReportTooLongError
 from ca_incident.model import (
     ActionItem,
@@ -162,10 +163,12 @@ class ReportData:
         return None
 
     def root_causes_cell(self, item: ActionItem) -> str:
+        """The Corresponding Root Cause(s) cell, as Markdown: factors by number, lessons by
+        their id in brackets."""
         names = []
         for ref in item.addresses:
             number = self.factor_number(ref)
-            names.append(f"Contributing Factor {number}" if number else f"[{ref}]")
+            names.append(f"Contributing Factor {number}" if number else f"[{_escape(ref)}]")
         return "; ".join(names)
 
 
@@ -175,19 +178,90 @@ def _na(value: Any) -> str:
     return str(value)
 
 
+# Every user string is plain text, escaped for where it lands, so that no value can add a
+# heading, a bold label, a list item, a table, a timeline line or HTML to the report: the
+# report's outline is the template's alone. What CommonMark and GFM give meaning to inline is
+# backslash-escaped everywhere (a backslash first, so that a user's own cannot undo ours), "<"
+# becomes "&lt;" (no raw HTML, no autolink), and a line may not open a block (a heading, quote,
+# list item, fence, setext underline or the checker's numbered topic). Line breaks: none in a
+# one-line field, paragraphs kept in a block. The escapes render as the text the user wrote.
+
+_LINE_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+"""What ``str.splitlines`` (and so the checker's line reader) takes for a line break."""
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters and bidirectional overrides, which the incident file refuses too."""
+_INLINE = re.compile(r"[\\`*_\[\]|~]")
+_BLOCK_MARK = re.compile(r"[#>+=-]")
+_NUMBERED = re.compile(r"(\d{1,9})(\s*)([.):])")
+_LABEL_LIKE = re.compile(r"([A-Za-z\u2019' \"()/-]{3,80}?)\s*(?::|$)")
+"""The shape of a plain label as the checker reads one (``Total number of certificates: 12``)."""
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, str | list | tuple) and not value)
+
+
+def _escape(text: str) -> str:
+    """Inline escapes for text on one line; control characters and bidirectional overrides
+    shown as U+FFFD."""
+    text = _CONTROL.sub("\ufffd", text)
+    return _INLINE.sub(r"\\\g<0>", text).replace("<", "&lt;")
+
+
+def _line_start(line: str) -> str:
+    """An escaped line made unable to open a block or read as one of the checker's labels."""
+    if not line:
+        return line
+    if _BLOCK_MARK.match(line):
+        return "\\" + line
+    numbered = _NUMBERED.match(line)
+    if numbered is not None:
+        digits, space, mark = numbered.groups()
+        return f"{digits}{space}\\{mark}{line[numbered.end() :]}"
+    label = _LABEL_LIKE.match(line)
+    if label is not None and normalize(label.group(1)) in KNOWN_LABELS:
+        # A character reference renders as the letter, and no label starts with "&".
+        return f"&#{ord(line[0])};{line[1:]}"
+    return line
+
+
+def _one_line(value: Any) -> str:
+    """A one-line field: line breaks become spaces."""
+    if _missing(value):
+        return "N/A"
+    parts = (part.strip() for part in _LINE_BREAK.split(str(value)))
+    return _line_start(_escape(" ".join(part for part in parts if part)))
+
+
+def _bold(value: Any) -> str:
+    """A one-line field inside the template's bold: the checker reads a bold label up to the
+    next asterisk, so an asterisk is a character reference here."""
+    return _one_line(value).replace("\\*", "&#42;")
+
+
 def _md_block(value: Any, indent: int = 2) -> str:
-    """Text that may span paragraphs, indented so it stays inside its list item."""
-    text = _na(value).strip()
+    """Text that may span paragraphs, indented so it stays inside its list item; each line
+    starts flush (no indented code), escaped, and blank lines between paragraphs are kept."""
+    if _missing(value):
+        return "N/A"
     pad = " " * indent
-    return "\n".join(
-        line if not line.strip() else pad + line for line in text.splitlines()
-    ).lstrip()
+    lines: list[str] = []
+    for raw in _LINE_BREAK.split(str(value).strip()):
+        line = _line_start(_escape(raw.strip()))
+        if line or (lines and lines[-1]):
+            lines.append(line)
+    return "\n".join(pad + line if line and number else line for number, line in enumerate(lines))
 
 
 def _cell(value: Any) -> str:
-    """Text fit for one GFM table cell: pipes escaped, line breaks as <br>."""
-    text = _na(value).strip().replace("|", "\\|")
-    return re.sub(r"\s*\n\s*", "<br>", text)
+    """Text fit for one GFM table cell: escaped (a pipe among the rest), line breaks as
+    <br>."""
+    if _missing(value):
+        return "N/A"
+    lines = (line.strip() for line in _LINE_BREAK.split(str(value)))
+    return "<br>".join(_line_start(_escape(line)) for line in lines if line)
 
 
 def _number(value: int | None) -> str:
@@ -213,6 +287,8 @@ def _environment() -> Environment:
         t=lambda moment: "N/A" if moment is None else report_time(moment),
         day=lambda value: "N/A" if value is None else value.isoformat(),
         na=_na,
+        line=_one_line,
+        bold=_bold,
         block=_md_block,
         cell=_cell,
         number=_number,

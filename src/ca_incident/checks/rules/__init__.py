@@ -4,10 +4,20 @@ from ca_incident.checks.rules import (
     analysis,
     appendix,
     clocks,
+    consistency,
     legacy,
     summary,
     template,
     timeline,
 )
 
-__all__ = ["analysis", "appendix", "clocks", "legacy", "summary", "template", "timeline"]
+__all__ = [
+    "analysis",
+    "appendix",
+    "clocks",
+    "consistency",
+    "legacy",
+    "summary",
+    "template",
+    "timeline",
+]

@@ -1,4 +1,5 @@
-"""RCA and AI: contributing factors that explain, and action items that bind."""
+"""RCA and AI: contributing factors that explain, and action items that bind, each mapped to
+what it remedies."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from ca_incident.checks.registry import FULL, IRG, WITH_ACTIONS, Context, Hit, Severity, rule
+from ca_incident.checks.registry import (
+    FULL,
+    IRG,
+    NOT_PRELIMINARY,
+    WITH_ACTIONS,
+    WITH_RCA,
+    Context,
+    Hit,
+    Severity,
+    quoted,
+    rule,
+)
 from ca_incident.checks.report import Field, Report, Table, normalize
+from ca_incident.checks.rules.summary import revocation_delayed
 from ca_incident.checks.rules.template import CLOSED_WORDS, is_na, is_placeholder
 from ca_incident.model import ActionKind, ActionStatus
-from ca_incident.templates import IRG_20, IRG_32_FULL, MOZILLA_2023
+from ca_incident.templates import IRG_20_AUDIT, IRG_32_FULL, MOZILLA_2023
 from ca_incident.timeutil import read_date
 
 RCA_SOURCE = f"{IRG}#incident-reports"
@@ -44,13 +57,15 @@ def factors(report: Report) -> list[tuple[Field, dict[str, Field]]]:
     "Interaction with other factors.",
     requirement="REQ-RCA-1",
     source=RCA_SOURCE,
+    stages=NOT_PRELIMINARY,
+    judges_absence=True,
 )
 def rca001(report: Report, context: Context) -> Iterator[Hit]:
     section = report.section_text("root cause analysis", "root causes", "root cause")
     if section is None:
         return
     text, line = section
-    if report.template == IRG_20.name:
+    if report.template != IRG_32_FULL.name:
         body = "\n".join(text.splitlines()[1:]).strip()
         if not body or is_na(body):
             yield line, 1, "the Root Cause Analysis is empty"
@@ -79,7 +94,7 @@ _AVOIDED = re.compile(
     "RCA002",
     "avoided-detection",
     Severity.WARNING,
-    frozenset({IRG_32_FULL.name, IRG_20.name, MOZILLA_2023.name}),
+    WITH_RCA,
     "detection does not say how the problem avoided detection until then",
     what="Looks in each factor's Detection (or topic 6) for an account of why the problem "
     "was not caught earlier.",
@@ -90,6 +105,8 @@ _AVOIDED = re.compile(
     "when it could have been caught.",
     requirement="REQ-RCA-1, REQ-LEG-WHY-6",
     source=RCA_SOURCE,
+    stages=NOT_PRELIMINARY,
+    judges_absence=True,
 )
 def rca002(report: Report, context: Context) -> Iterator[Hit]:
     if report.template == MOZILLA_2023.name:
@@ -101,7 +118,7 @@ def rca002(report: Report, context: Context) -> Iterator[Hit]:
         ):
             yield found[1], 1, "topic 6 does not say how the problem avoided detection"
         return
-    if report.template == IRG_20.name:
+    if report.template != IRG_32_FULL.name:
         found = report.section_text("root cause analysis")
         body = "\n".join(found[0].splitlines()[1:]).strip() if found else ""
         if found and body and not is_na(body) and not _AVOIDED.search(body):
@@ -136,7 +153,7 @@ _HUMAN = re.compile(
     "RCA003",
     "human-error",
     Severity.WARNING,
-    frozenset({IRG_32_FULL.name, IRG_20.name, MOZILLA_2023.name}),
+    WITH_RCA,
     "'human error', 'lack of training' and the like as the root cause, or training as the only "
     "remediation",
     what="Finds 'human error', 'operator error', 'lack of training', 'retrained staff' and "
@@ -160,7 +177,7 @@ def rca003(report: Report, context: Context) -> Iterator[Hit]:
                 yield (
                     start + offset,
                     match.start() + 1,
-                    f"'{match.group(0)}' as a root cause: name the systemic cause",
+                    f"{quoted(match.group(0))} as a root cause: name the systemic cause",
                 )
     table = report.action_table()
     if (
@@ -176,7 +193,7 @@ def rca003(report: Report, context: Context) -> Iterator[Hit]:
 
 
 def _expected_columns(report: Report) -> tuple[str, ...]:
-    spec = IRG_20 if report.template == IRG_20.name else IRG_32_FULL
+    spec = IRG_32_FULL if report.template == IRG_32_FULL.name else IRG_20_AUDIT
     return spec.columns["actions"]
 
 
@@ -194,6 +211,8 @@ def _expected_columns(report: Report) -> tuple[str, ...]:
     fix="Use the template's table with its six columns.",
     requirement="REQ-AI-1",
     source=RCA_SOURCE,
+    stages=NOT_PRELIMINARY,
+    judges_absence=True,
 )
 def ai001(report: Report, context: Context) -> Iterator[Hit]:
     table = report.action_table()
@@ -217,12 +236,18 @@ def _column(table: Table, name: str) -> int | None:
     return header.index(name) if name in header else None
 
 
+def _empty(row: list[str]) -> bool:
+    """A row with no cell filled: AI007 reports it once, the column rules leave it."""
+    return not any(cell.strip() for cell in row)
+
+
 def _cells(table: Table, name: str) -> Iterator[tuple[int, str]]:
     column = _column(table, name)
     if column is None:
         return
     for line, row in zip(table.row_lines, table.rows, strict=False):
-        yield line, row[column] if column < len(row) else ""
+        if not _empty(row):
+            yield line, row[column] if column < len(row) else ""
 
 
 @rule(
@@ -245,7 +270,7 @@ def ai002(report: Report, context: Context) -> Iterator[Hit]:
         return
     for line, cell in _cells(table, "due date"):
         if read_date(cell) is None:
-            yield line, 1, f"due date {cell.strip()[:20]!r} is not a date"
+            yield line, 1, f"due date {quoted(cell, 20)} is not a date"
 
 
 @rule(
@@ -272,7 +297,7 @@ def _not_one_of(report: Report, column: str, allowed: tuple[str, ...], shown: st
         return
     for line, cell in _cells(table, column):
         if normalize(cell) not in allowed:
-            yield line, 1, f"{column} {cell.strip()[:20]!r} is not {shown}"
+            yield line, 1, f"{column} {quoted(cell, 20)} is not {shown}"
 
 
 KINDS = tuple(kind.value.lower() for kind in ActionKind)
@@ -296,21 +321,67 @@ def ai004(report: Report, context: Context) -> Iterator[Hit]:
     yield from _not_one_of(report, "status", STATUSES, ", ".join(s.value for s in ActionStatus))
 
 
+_TAG = re.compile(r"\[([A-Za-z]+-?\d+)\]")
+_STOP_WORDS = (
+    "this that with from were have been will would should could into than they them their "
+    "there which when what where while also only more most such some each other over under "
+    "after before about because since until being does done made make none incident "
+    "certificate certificates issue issues report reports"
+)
+_STOP = frozenset(_STOP_WORDS.split())
+"""Words too common to tie a lesson to an action item."""
+
+
+def _stems(text: str) -> set[str]:
+    """Content words, cut to six letters: 'linting' and 'linter' share 'linter'[:6]."""
+    words = re.findall(r"[a-z][a-z0-9-]{3,}", text.lower())
+    return {w[:6] for w in words if w not in _STOP}
+
+
+def lesson_items(found: Field) -> list[str]:
+    """The items of a lesson field: its list items, or its text as one item; none for N/A."""
+    value = found.value.strip()
+    if not value or is_na(value) or is_placeholder(value):
+        return []
+    items = [
+        re.sub(r"^\s*(?:[-*+•]|\d+[.)])\s+", "", line).strip()
+        for line in value.splitlines()
+        if re.match(r"^\s*(?:[-*+•]|\d+[.)])\s+\S", line)
+    ]
+    return [item for item in items if item and not is_na(item)] or [value]
+
+
+def _line_of(report: Report, found: Field, item: str) -> int:
+    probe = item[:30]
+    for number in range(found.line, min(found.line + 60, len(report.lines)) + 1):
+        if probe and probe in report.lines[number - 1]:
+            return number
+    return found.line
+
+
 @rule(
     "AI005",
-    "unaddressed-factor",
-    Severity.WARNING,
+    "unaddressed-factor-or-lesson",
+    Severity.ERROR,
     FULL,
-    "a contributing factor or 'didn't go well' item that no action item addresses",
-    what="Matches the contributing factors (by number) and tagged lessons (e.g. [DGW-1]) "
-    "against the Corresponding Root Cause(s) column.",
-    why="IRG 3.2: each problem in the Root Cause Analysis and in 'What didn't go well' MUST "
-    "map to at least one action item.",
-    example="Two contributing factors; every action item names Root Cause #1.",
-    fix="Add an action item for the factor, and name the factor in its Corresponding Root "
-    "Cause(s) cell.",
+    "a contributing factor, or an item of 'What didn't go well' or 'Additional' (Other), that "
+    "no action item addresses",
+    what="Matches each contributing factor (by its number) against the Corresponding Root "
+    "Cause(s) column, and each item of 'What didn't go well' and 'Additional' (the field "
+    "table's 'Other') against the action items: by its tag ([DGW-1]) when it has one, else "
+    "by the words it shares with an action item's description, root cause or criteria. N/A "
+    "lessons need nothing.",
+    why="IRG 3.2, Corresponding Root Cause(s): 'each problem/issue identified in the \"Root "
+    'Cause Analysis" and "What didn\'t go well" Sections MUST be mapped to at least one '
+    "specific action item'; Lessons Learned, Other: 'Each item mentioned here MUST have at "
+    "least one corresponding Action Item.'",
+    example="- **Additional:** Our revocation tooling could not batch by Subscriber.   (and no "
+    "action item about revocation tooling)",
+    fix="Add an action item for it, and name the factor or lesson (e.g. its tag [DGW-1]) in "
+    "the item's Corresponding Root Cause(s) cell.",
     requirement="REQ-AI-3, REQ-LL-2",
     source=RCA_SOURCE,
+    judges_absence=True,
 )
 def ai005(report: Report, context: Context) -> Iterator[Hit]:
     table = report.action_table()
@@ -327,11 +398,29 @@ def ai005(report: Report, context: Context) -> Iterator[Hit]:
         match = _FACTOR.match(factor.norm)
         if match and int(match.group(1)) not in numbers:
             yield factor.line, factor.column, f"no action item addresses '{factor.label}'"
-    lessons = report.field("What didn't go well", "What did not go well")
-    if lessons is not None:
-        for tag in re.findall(r"\[([A-Za-z]+-?\d+)\]", lessons.value):
-            if tag not in cells:
-                yield lessons.line, lessons.column, f"no action item addresses [{tag}]"
+    rows = [_stems(" ".join(row)) for row in table.rows]
+    for label, names in (
+        ("What didn't go well", ("What didn't go well", "What did not go well")),
+        ("Additional", ("Additional", "Other")),
+    ):
+        lessons = report.field(*names)
+        if lessons is None:
+            continue
+        for item in lesson_items(lessons):
+            tags = _TAG.findall(item)
+            if tags:
+                unmapped = [tag for tag in tags if tag not in cells]
+            else:
+                words = _stems(item)
+                shared = max((len(words & row) for row in rows), default=0)
+                unmapped = [] if shared >= min(2, len(words)) else [item]
+            for what in unmapped:
+                shown = f"[{what}]" if tags else quoted(what)
+                yield (
+                    _line_of(report, lessons, item),
+                    lessons.column,
+                    f"no action item addresses '{label}' item {shown}",
+                )
 
 
 @rule(
@@ -362,3 +451,130 @@ def ai006(report: Report, context: Context) -> Iterator[Hit]:
         if due is not None and due < today and status not in CLOSED_WORDS:
             shown = status or "without a status"
             yield line, 1, f"due {due.isoformat()}, before {today.isoformat()}, and still {shown}"
+
+
+_CELL_COLUMNS = ("action item", "corresponding root cause(s)", "evaluation criteria")
+
+
+@rule(
+    "AI007",
+    "action-item-cell-empty",
+    Severity.ERROR,
+    WITH_ACTIONS,
+    "an action item without its description, Corresponding Root Cause(s) or Evaluation Criteria",
+    what="Checks that every action item's Action Item, Corresponding Root Cause(s) and "
+    "Evaluation Criteria cells (those of them the table has) hold text: not empty, not '-', "
+    "not 'TBD'. A row with no cell filled is reported once, as an empty row.",
+    why="IRG 3.2: 'All fields are mandatory for the corresponding report type'; the root "
+    'cause column is how \'each problem/issue identified in the "Root Cause Analysis" … '
+    "MUST be mapped to at least one specific action item', and Evaluation criteria "
+    "'Describe how the CA Owner will measure the effectiveness of the Action Item in "
+    "addressing the Root Cause'.",
+    example="| Add a pre-issuance lint | Prevent |  |  | 2025-09-30 | Ongoing |",
+    fix="Name the contributing factor or lesson the item remedies, and how its effect will be "
+    "measured (preferably something the public can verify, such as CT data or an audit).",
+    requirement="REQ-AI-3, REQ-AI-7",
+    source=RCA_SOURCE,
+)
+def ai007(report: Report, context: Context) -> Iterator[Hit]:
+    table = report.action_table()
+    if table is None:
+        return
+    for line, row in zip(table.row_lines, table.rows, strict=False):
+        if _empty(row):
+            yield line, 1, "an empty row in the Action Items table: fill it in or remove it"
+    for name in _CELL_COLUMNS:
+        column = _column(table, name) if name != "action item" else 0
+        if column is None:
+            continue
+        for line, row in zip(table.row_lines, table.rows, strict=False):
+            cell = row[column] if column < len(row) else ""
+            if is_placeholder(cell) and not _empty(row):
+                shown = f"{quoted(row[0])}" if row and row[0].strip() else "an action item"
+                yield line, 1, f"{shown} has no {table.header[column] or name}"
+
+
+_READINESS = re.compile(
+    r"revo(?:c|k)|replac|renew|\bARI\b|subscriber agreement|terms of (?:use|service)"
+    r"|mass[- ]revocation|short[- ]lived|automat\w* (?:certificate )?(?:replacement|renewal)",
+    re.I,
+)
+
+
+@rule(
+    "AI008",
+    "revocation-delay-without-readiness-item",
+    Severity.ERROR,
+    FULL,
+    "a revocation-delay report without an action item to prevent or reduce future revocation "
+    "delays",
+    what="In a revocation-delay report (the whiteboard's revocation-delay, the report's own "
+    "words, or Delayed rows in its appendix; see IMP003), looks for an action item about "
+    "revocation readiness: revocation or replacement of certificates, Subscriber agreements, "
+    "mass-revocation plans, ACME ARI, automated renewal.",
+    why="IRG 3.2, Action Items: 'if the Whiteboard field contains ‘revocation-delay’, the "
+    "Action Items list MUST include steps reasonably calculated to prevent or reduce future "
+    "revocation delays.' MRSP 6.1.3 requires Subscriber agreements that allow timely "
+    "revocation and tested mass-revocation plans.",
+    example="A revocation-delay report whose only action item is 'Fix the certificate profile'.",
+    fix="Add an action item such as 'Add a clause obliging Subscribers to replace "
+    "certificates within 5 days' or 'Test the mass-revocation plan with the largest "
+    "Subscribers every quarter'.",
+    requirement="REQ-AI-6",
+    source=RCA_SOURCE,
+    judges_absence=True,
+)
+def ai008(report: Report, context: Context) -> Iterator[Hit]:
+    table = report.action_table()
+    if table is None or report.truncated or not revocation_delayed(report, context):
+        return
+    if not any(row and _READINESS.search(row[0]) for row in table.rows):
+        yield (
+            table.line,
+            1,
+            "revocation was delayed, but no action item prevents or reduces future "
+            "revocation delays",
+        )
+
+
+_SUPERFICIAL = re.compile(
+    r"\b(?:insufficient|inadequate|lack of|lacking|limited)\s+(?:\w+\s+){0,2}?"
+    r"(?:processes|process|resources|resourcing|procedures|staff(?:ing)?|capacity|attention|"
+    r"diligence|awareness|oversight)\b"
+    r"|\b(?:process|procedural)\s+(?:gap|failure|deficienc(?:y|ies)|weakness(?:es)?)\b",
+    re.I,
+)
+
+
+@rule(
+    "RCA004",
+    "superficial-root-cause",
+    Severity.WARNING,
+    WITH_RCA,
+    "a generic root cause ('insufficient processes and resources', 'process gap') that does "
+    "not say which process failed and why",
+    what="Finds generic causes in the Root Cause Analysis (or topic 6): 'insufficient "
+    "processes and resources', 'lack of resources', 'inadequate procedures', 'process gap'.",
+    why="IRG 3.2, 'Are there examples of \"bad\" practices?': 'Superficial Root Cause "
+    "Analysis: Avoid superficial analyses that do not thoroughly explore all contributing "
+    "factors. Ensure that the analysis is not prematurely concluded, missing deeper systemic "
+    "issues.' Reviewers criticised exactly this wording in Entrust's bug 1898848.",
+    example="Due to insufficient processes and resources we failed to revoke in time.",
+    fix="Name the process and the step that failed, why it was designed that way, and how it "
+    "avoided detection; one contributing factor each.",
+    requirement="CRIT-05",
+    source=f"{IRG}#are-there-examples-of-bad-practices",
+)
+def rca004(report: Report, context: Context) -> Iterator[Hit]:
+    section = report.section_text("root cause analysis", "root causes", "topic 6")
+    if section is None:
+        return
+    text, start = section
+    for offset, line in enumerate(text.splitlines()):
+        match = _SUPERFICIAL.search(line)
+        if match:
+            yield (
+                start + offset,
+                match.start() + 1,
+                f"{quoted(match.group(0))} as a root cause: say which process failed and why",
+            )

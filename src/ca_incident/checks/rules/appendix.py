@@ -8,7 +8,20 @@ import io
 import re
 from collections.abc import Iterator
 
-from ca_incident.checks.registry import CRTSH, CSV, IRG, WITH_ACTIONS, Context, Hit, Severity, rule
+from ca_incident.checks.registry import (
+    CRTSH,
+    CSV,
+    IRG,
+    NOT_PRELIMINARY,
+    REPORTS,
+    SEED,
+    WITH_APPENDIX,
+    Context,
+    Hit,
+    Severity,
+    quoted,
+    rule,
+)
 from ca_incident.checks.report import Report
 from ca_incident.checks.rules.summary import certificates_affected
 from ca_incident.checks.rules.template import is_na
@@ -20,13 +33,14 @@ _HASH = re.compile(r"^[0-9a-fA-F]{64}$")
 _SERIAL = re.compile(r"^(?:[0-9a-fA-F]{2}:)*[0-9a-fA-F]+$")
 _CRTSH_LINE = re.compile(r"^https://crt\.sh/\?sha256=[0-9A-Fa-f]{64}$")
 REVOKED = tuple(value.value.lower() for value in IsRevoked)
+_REVOKED_SHOWN = ", ".join(value.value for value in IsRevoked)
 
 
 @rule(
     "APX001",
     "certificate-data-missing",
     Severity.ERROR,
-    WITH_ACTIONS,
+    WITH_APPENDIX,
     "certificates affected but no appendix, attachment or crt.sh list",
     what="When the report says certificates are affected, checks that the Appendix gives "
     "them: an attached CSV, a crt.sh list, or links.",
@@ -36,6 +50,8 @@ REVOKED = tuple(value.value.lower() for value in IsRevoked)
     fix="Attach the CSV (ca-incident certs appendix) and name it in the Appendix.",
     requirement="REQ-APX-1, REQ-APX-2",
     source=APPENDIX_SOURCE,
+    stages=NOT_PRELIMINARY,
+    judges_absence=True,
 )
 def apx001(report: Report, context: Context) -> Iterator[Hit]:
     if report.truncated or not certificates_affected(report):
@@ -100,21 +116,21 @@ def apx002(report: Report, context: Context) -> Iterator[Hit]:
             yield line, 1, "neither a precertificate nor a certificate hash"
         for name, value in (("precertificate hash", pre), ("certificate hash", final)):
             if value.strip() and not _HASH.match(value.strip()):
-                yield line, 1, f"{name} {value.strip()[:20]!r} is not 64 hex digits"
+                yield line, 1, f"{name} {quoted(value, 20)} is not 64 hex digits"
         if serial.strip() and not _SERIAL.match(serial.strip()):
-            yield line, 1, f"serial {serial.strip()[:20]!r} is not hex"
+            yield line, 1, f"serial {quoted(serial, 20)} is not hex"
         for name, value in (("Not before", not_before), ("Not after", not_after)):
             if value.strip() and read_date(value) is None:
-                yield line, 1, f"{name} {value.strip()[:25]!r} is not a date"
+                yield line, 1, f"{name} {quoted(value, 25)} is not a date"
         if revoked.strip() and revoked.strip().lower() not in REVOKED:
             yield (
                 line,
                 1,
-                f"Is revoked? {revoked.strip()[:15]!r} is not Yes, Planned, Delayed or N/A",
+                f"Is revoked? {quoted(revoked, 15)} is not {_REVOKED_SHOWN}",
             )
         value = revoked_on.strip()
         if value and not is_na(value) and read_date(value) is None:
-            yield line, 1, f"Revocation date {value[:25]!r} is not a date or N/A"
+            yield line, 1, f"Revocation date {quoted(value, 25)} is not a date or N/A"
 
 
 @rule(
@@ -137,7 +153,7 @@ def apx003(report: Report, context: Context) -> Iterator[Hit]:
             yield (
                 number,
                 1,
-                f"{line.strip()[:50]!r} is not https://crt.sh/?sha256= and 64 hex digits",
+                f"{quoted(line, 50)} is not https://crt.sh/?sha256= and 64 hex digits",
             )
 
 
@@ -167,3 +183,35 @@ def apx004(report: Report, context: Context) -> Iterator[Hit]:
     for line, row in rows:
         if len(row) > 7 and (_PII.search(row[2]) or "@" in row[7]):
             yield line, 1, "personal data (an e-mail address or a personal name) in an S/MIME row"
+
+
+_CRTSH_ID = re.compile(r"crt\.sh/?\?(?:[^\s)\]]*&)?id=\d+", re.I)
+
+
+@rule(
+    "APX005",
+    "crtsh-id-link",
+    Severity.WARNING,
+    REPORTS,
+    "a crt.sh link by crt.sh's own id instead of the certificate's SHA-256",
+    what="Finds crt.sh links of the form https://crt.sh/?id=12345 in a report.",
+    why="The 2023 Mozilla wiki (topic 5): 'It is also recommended that you use this form in "
+    'your list "https://crt.sh/?sha256=[sha256-hash]", unless circumstances dictate '
+    "otherwise.' IRG 3.2 lists certificates as 'https://crt.sh/?sha256=[sha256 fingerprint "
+    "of the certificate]'. A crt.sh id is crt.sh's database key; the SHA-256 names the "
+    "certificate itself and can be checked against any CT log.",
+    example="https://crt.sh/?id=16481040023",
+    fix="Link https://crt.sh/?sha256= followed by the certificate's SHA-256 fingerprint.",
+    requirement="REQ-APX-3, REQ-LEG-CERTDATA-5",
+    source=SEED,
+)
+def apx005(report: Report, context: Context) -> Iterator[Hit]:
+    for number, line in enumerate(report.lines, start=1):
+        match = _CRTSH_ID.search(line)
+        if match is not None:
+            yield (
+                number,
+                match.start() + 1,
+                f"{quoted(match.group(0))}: link the certificate by its SHA-256 "
+                "(https://crt.sh/?sha256=...)",
+            )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 from ca_incident.checks.registry import LEGACY, SEED, Context, Hit, Severity, rule
 from ca_incident.checks.report import Report
+from ca_incident.model import Stage
 from ca_incident.templates import LEGACY_TOPICS
 from ca_incident.timeutil import DATE, TIME
 
@@ -66,8 +67,9 @@ def _register(topic: int) -> None:
             later_present = any(
                 report.section_text(f"topic {t}") is not None for t in range(topic + 1, 8)
             )
-            # In a text cut short, a topic after the cut is not missing, only unseen.
-            if not report.truncated or later_present:
+            # In a text cut short, a topic after the cut is not missing, only unseen; a
+            # report that says it is preliminary answers the topics it can so far.
+            if report.stage != Stage.PRELIMINARY.value and (not report.truncated or later_present):
                 yield 1, 1, f"topic {topic} ({short}) is missing"
             return
         body, line = found
@@ -84,7 +86,8 @@ def _register(topic: int) -> None:
         LEGACY,
         f"legacy seven-topic report: topic {topic} ({short}) missing or incomplete",
         what=f"In a seven-topic report (2023 Mozilla wiki, IRG v1.0): topic {topic} is present "
-        f"and gives {needs}.",
+        f"and gives {needs}. A report that says it is preliminary is judged on the topics it "
+        "answers.",
         why="The seven topics were the required report content until IRG 2.0; reviewers of "
         "older bugs still read them topic by topic.",
         example=f"A report that skips topic {topic}, or answers it without {needs.split(',')[0]}.",
@@ -99,6 +102,7 @@ def _register(topic: int) -> None:
             "REQ-LEG-REMED-7",
         ][topic - 1],
         source=SEED,
+        judges_absence=True,
     )(check)
 
 

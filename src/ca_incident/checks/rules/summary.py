@@ -1,19 +1,30 @@
-"""SUM and IMP: the Summary's identifiers and dates, and the Impact's answers and counts."""
+"""SUM and IMP: the Summary's identifiers, dates and policies, and the Impact's answers and
+counts."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from ca_incident.checks.registry import FULL, IRG, IRG3, Context, Hit, Severity, rule
+from ca_incident.checks.registry import (
+    FULL,
+    IRG,
+    IRG3,
+    Context,
+    Hit,
+    Severity,
+    quoted,
+    rule,
+)
 from ca_incident.checks.report import Field, Report
-from ca_incident.checks.rules.template import is_na, is_placeholder
+from ca_incident.checks.rules.template import fields_required, is_na, is_placeholder
 from ca_incident.model import CCADB_ID, DisclosureSource
 from ca_incident.templates import (
     IRG_32_FULL,
     IRG_32_PRELIMINARY,
     MOZILLA_2023,
     NON_COMPLIANCE_ONGOING,
+    IsRevoked,
 )
 from ca_incident.timeutil import Stamp, read_stamp
 
@@ -45,7 +56,7 @@ def sum001(report: Report, context: Context) -> Iterator[Hit]:
         yield (
             found.line,
             found.column,
-            f"'{found.value.strip()[:40]}' is not 'A' followed by six digits",
+            f"{quoted(found.value)} is not 'A' followed by six digits",
         )
 
 
@@ -69,11 +80,7 @@ def sum002(report: Report, context: Context) -> Iterator[Hit]:
     value = re.sub(r"[*_`.]", "", found.value).strip().lower()
     value = re.sub(r"\s+", " ", value.replace("-", " "))
     if not any(value.startswith(source) for source in SOURCES):
-        yield (
-            found.line,
-            found.column,
-            f"'{found.value.strip()[:40]}' is not one of: {SOURCES_SHOWN}",
-        )
+        yield found.line, found.column, f"{quoted(found.value)} is not one of: {SOURCES_SHOWN}"
 
 
 def _moment(field: Field) -> tuple[str, Stamp | None]:
@@ -117,7 +124,7 @@ def sum003(report: Report, context: Context) -> Iterator[Hit]:
                 yield (
                     found.line,
                     found.column,
-                    f"the {name} date is '{found.value.strip()[:20]}': give the date and time",
+                    f"the {name} date is {quoted(found.value, 20)}: give the date and time",
                 )
             continue
         if state != "ok":
@@ -238,39 +245,223 @@ def imp002(report: Report, context: Context) -> Iterator[Hit]:
             yield found.line, found.column, f"'{label}' is not a number"
 
 
+_DELAY = re.compile(
+    r"(?<!\bno )(?<!\bwithout )(?<!\bany )\b(?:delayed revocation|revocation delay|late revocation"
+    r"|delay(?:ed|ing|s)? (?:in |of )?(?:the )?revo(?:cation|king)"
+    r"|revocation (?:was|is|will be|has been|had been) delayed|revoked late"
+    r"|revocation deadline (?:was|has been|will be) (?:missed|passed|exceeded)"
+    r"|(?:not|never|failed to|fail to|unable to|could not|cannot|did not|will not|won't|didn't)"
+    r" (?:be |been |have been |yet )?(?:revoke[ds]?|revoking)\b[^.\n]{0,80}?"
+    r"\b(?:within|by the|before the|in time|on time)"
+    r"|(?:beyond|past|exceed\w*|miss\w*|outside) the [^.\n]{0,30}?revocation (?:deadline|window|"
+    r"timeline|period|time ?frame)"
+    r"|(?:beyond|exceed\w*|outside) the (?:5|five|24)[- ](?:days?|hours?))",
+    re.I,
+)
+"""How a report says its own revocation was or will be late."""
+
+
+def revocation_delayed(report: Report, context: Context) -> bool:
+    """Whether this is a revocation-delay report: the whiteboard says so, the report says its
+    revocation was late (the Related Incidents table, which describes other bugs, aside), or
+    its appendix marks certificates Delayed."""
+    if any("revocation-delay" in tag for tag in context.whiteboard):
+        return True
+    delayed = IsRevoked.DELAYED.value.lower()
+    if any(a.revoked.get(delayed, 0) for a in context.attachments):
+        return True
+    return bool(_DELAY.search(report.own_text()))
+
+
 @rule(
     "IMP003",
     "revocation-delay-analysis",
     Severity.ERROR,
     FULL,
     "a revocation-delay incident without the Analysis",
-    what="When the whiteboard says revocation-delay (--whiteboard), the text speaks of a "
-    "delayed revocation, or the appendix marks certificates Delayed: the Analysis must be "
-    "filled.",
-    why="IRG 3.2 requires the Analysis for revocation delays: the factors and rationale, with "
-    "substantiated harm to third parties; MRSP 6.1.3 grants no exceptions.",
-    example="- **Analysis:** N/A   (in a leaf-revocation-delay bug)",
+    what="When the whiteboard says revocation-delay (--whiteboard), the report says its own "
+    "revocation was or will be late ('delayed revocation', 'not revoked within the 5 days', "
+    "'beyond the revocation deadline'; the Related Incidents table, which describes other "
+    "bugs, does not count), or the appendix checked with it marks certificates Delayed: the "
+    "Analysis must be filled.",
+    why="IRG 3.2, Analysis: 'Required when the Whiteboard field contains ‘revocation-delay’, "
+    "the factors and rationales behind the decision to delay revocation (including detailed "
+    "and substantiated explanations of how extensive harm would result to third parties … "
+    "and why the situation is exceptionally rare and unavoidable).' MRSP 6.1.3 grants no "
+    "exceptions.",
+    example="- **Incident description:** 40 certificates were not revoked within the 5 days "
+    "…\n- **Analysis:** N/A",
     fix="Explain each delay: why it was exceptional and unavoidable, the harm revocation "
     "would have caused, and when revocation will complete.",
     requirement="REQ-IMP-6",
     source=f"{IRG}#incident-reports",
 )
 def imp003(report: Report, context: Context) -> Iterator[Hit]:
-    delayed = any("revocation-delay" in tag for tag in context.whiteboard) or bool(
-        re.search(
-            r"delayed revocation|revocation delay|delay(?:ed|ing) (?:the )?revocation",
-            report.text,
-            re.I,
-        )
-    )
-    if not delayed:
-        return
     found = report.field("Analysis")
-    if found is None:
+    if found is None or not revocation_delayed(report, context):
         return
     if is_na(found.value) or is_placeholder(found.value):
         yield (
             found.line,
             found.column,
             "revocation was delayed: the Analysis must give the factors and rationale",
+        )
+
+
+REMAINING = 'Total number of "remaining valid" certificates'
+TOTAL = "Total number of certificates"
+
+
+def counts(report: Report) -> tuple[tuple[Field, int] | None, tuple[Field, int] | None]:
+    """The Impact's total and remaining-valid counts, each with its field, where they are
+    numbers."""
+    found: list[tuple[Field, int] | None] = []
+    for label in (TOTAL, REMAINING):
+        item = report.field(label)
+        number = _number(item.value) if item is not None and not is_na(item.value) else None
+        found.append((item, number) if item is not None and number is not None else None)
+    return found[0], found[1]
+
+
+@rule(
+    "IMP004",
+    "remaining-valid-over-total",
+    Severity.ERROR,
+    FULL,
+    "more 'remaining valid' certificates than certificates in total",
+    what="Compares the Impact's two counts: the remaining valid certificates are part of the "
+    "total, so they cannot be more.",
+    why="IRG 3.2: the total counts 'all certificates affected by the issue(s) … including "
+    "expired and revoked certificates'; remaining valid is 'The total count of certificates "
+    "affected … minus expired and revoked certificates.'",
+    example='- **Total number of certificates:** 15\n- **Total number of "remaining valid" '
+    "certificates:** 20",
+    fix="Recount both from the certificates (ca-incident certs summarize) and correct them.",
+    requirement="REQ-IMP-1, REQ-IMP-2",
+    source=f"{IRG}#incident-reports",
+)
+def imp004(report: Report, context: Context) -> Iterator[Hit]:
+    total, remaining = counts(report)
+    if total is not None and remaining is not None and remaining[1] > total[1]:
+        field, number = remaining
+        yield (
+            field.line,
+            field.column,
+            f"{number:,} remaining valid, more than the {total[1]:,} certificates in total",
+        )
+
+
+_IMPACT = re.compile(
+    r"\b\d[\d,.]*\s+(?:\S+\s+){0,4}?(?:(?:pre)?certificates?|certs?|crls?|ocsp|responses?"
+    r"|entries|subscribers?|intermediates?|sub-?cas?|cas|records?|domains?|findings?|sites?"
+    r"|pages?|websites?|services?|systems?|servers?|hosts?|urls?|documents?|keys?)\b"
+    r"|\b(?:no|all|one|two|three|four|five|six|seven|eight|nine|ten|a single|single|several|some"
+    r"|a number of|a few|a small number of|each|every|any|both)\s+(?:\S+\s+){0,4}?"
+    r"(?:(?:pre)?certificates?|certs?|crls?|ocsp|responses?|entries|subscribers?|intermediates?"
+    r"|sub-?cas?|sites?|pages?|websites?|services?|systems?|servers?|urls?|documents?)\b"
+    r"|\bimpact|\baffect",
+    re.I,
+)
+_CONTAINMENT = re.compile(
+    r"\b(?:contained|ongoing|stopped|halted|suspended|ceased|paused|resolved|fixed|corrected"
+    r"|remediated|mitigated|deployed|disabled|revoked|replaced|restored|resumed|no longer"
+    r"|still|continu\w*|in progress|has been (?:\w+ )?(?:changed|removed|uploaded|disclosed"
+    r"|published|added|updated)|was (?:\w+ )?updated|not (?:been )?(?:affected|impacted))\b",
+    re.I,
+)
+
+
+@rule(
+    "IMP005",
+    "initial-report-impact-and-containment",
+    Severity.WARNING,
+    frozenset({IRG_32_PRELIMINARY.name}),
+    "a Preliminary report that does not state the impact, or whether the incident is "
+    "contained or ongoing",
+    what="Looks in a CA Owner's Preliminary report for a statement of the impact (a count or "
+    "an amount of certificates, CRLs or responses, 'no certificates', 'impact', 'affects') "
+    "and one of containment ('contained', 'ongoing', 'issuance stopped', 'fixed', 'revoked', "
+    "'deployed', ...). A third party's report (--third-party) is not held to it; reports "
+    "posted before IRG 3.0 are not either.",
+    why="IRG 3.2, 'When are reports expected?': 'In its initial report (i.e, Preliminary or "
+    "Full Incident Report) or reply to a third-party report, the CA Owner MUST: accurately "
+    "disclose the impact of the incident (e.g., the corpus of then-known mis-issued "
+    "certificates); and describe whether the incident should be considered contained (e.g., "
+    "because certificate issuance was stopped) or ongoing.'",
+    example="- **Incident description:** The audit report contains a recommendation on our "
+    "risk assessment process.",
+    fix="Add a sentence each: what is affected, as far as known (e.g. '12 OV certificates, "
+    "none of them S/MIME'), and whether it is contained ('issuance from the profile was "
+    "stopped at 14:30 UTC') or ongoing.",
+    requirement="REQ-TIME-2",
+    source=f"{IRG}#when-are-reports-expected",
+    judges_absence=True,
+)
+def imp005(report: Report, context: Context) -> Iterator[Hit]:
+    if context.third_party or not fields_required(context) or report.truncated:
+        return
+    text = report.own_text()
+    missing = [
+        what
+        for what, pattern in (
+            ("the impact", _IMPACT),
+            ("whether it is contained or ongoing", _CONTAINMENT),
+        )
+        if not pattern.search(text)
+    ]
+    if missing:
+        found = report.field("Incident description")
+        line, column = (found.line, found.column) if found is not None else (1, 1)
+        yield line, column, f"the initial report does not state {' or '.join(missing)}"
+
+
+_SECTION = re.compile(
+    r"(?:\bsection|\bsec\.|§|\bclause|\bchapter|\bpar(?:agraph|a)?\.?|\bcriteri(?:on|a)|\bREQ-"
+    r"|\bappendix|\bitem|\barticle|\bart\.)\s*[A-Z]?\d|\b\d+(?:\.\d+)+\b",
+    re.I,
+)
+_VERSION = re.compile(
+    r"\bv(?:er(?:sion|s)?)?\.?\s?\d|\bversion\b|\beffective\b|\bRFC\s?\d{3,4}\b"
+    r"|\b(?:19|20)\d\d\b"
+    r"|\b(?:polic(?:y|ies)|requirements?|BRs?|SBRs?|EVGs?|guidelines?|CPS|CP|MRSP|statement)\s*"
+    r"\d+(?:\.\d+)+",
+    re.I,
+)
+
+
+@rule(
+    "SUM004",
+    "relevant-policies-version-section",
+    Severity.WARNING,
+    IRG3,
+    "Relevant policies without a version or without a section",
+    what="Reads the Relevant policies field for a version (v2.1.5, 'Version 1.7', 'effective "
+    "2025-07-15', an RFC number, a document number such as 'CCADB Policy 2.1') and a section "
+    "(section 4.9.5, §6.1, 7.1.2.7.6, REQ-7.7-03, criterion 4.3). Reports posted before IRG "
+    "3.0 are not held to it.",
+    why="IRG 3.2, Relevant policies: 'Describe the policy name(s), applicable version(s), and "
+    "corresponding section(s) that result in this problem being diagnosed as an incident.' "
+    "Requirements change between versions; a name alone does not say which text was broken.",
+    example="- **Relevant policies:** CCADB Policy. Chrome Root Program Policy.",
+    fix="Name each document with its version and section, e.g. 'TLS BR v2.1.7, section 4.9.5'.",
+    requirement="REQ-SUM-4",
+    source=f"{IRG}#incident-reports",
+)
+def sum004(report: Report, context: Context) -> Iterator[Hit]:
+    found = report.field("Relevant policies")
+    if found is None or not fields_required(context) or is_placeholder(found.value):
+        return
+    if is_na(found.value):
+        return
+    value = re.sub(r"https?://\S+", "", found.value)
+    missing = [
+        what
+        for what, pattern in (("version", _VERSION), ("section", _SECTION))
+        if not pattern.search(value)
+    ]
+    if missing:
+        yield (
+            found.line,
+            found.column,
+            f"{quoted(found.value)} names no {' and no '.join(missing)}",
         )

@@ -1,5 +1,6 @@
-"""TPL, FLD, GEN, CLS: which template, whether its fields are there and filled, and whether
-the report stands alone and fits in a comment."""
+"""TPL, FLD, GEN, CLS: which template, whether its fields are there, filled and rendered,
+whether the report stands alone, fits in a comment, is whole, and makes no claim the IRG names
+as bad practice."""
 
 from __future__ import annotations
 
@@ -17,19 +18,21 @@ from ca_incident.checks.registry import (
     Context,
     Hit,
     Severity,
+    quoted,
     rule,
 )
-from ca_incident.checks.report import UNRECOGNISED, Field, Report, normalize
-from ca_incident.model import CLOSED_STATUSES
+from ca_incident.checks.report import UNRECOGNISED, Field, Report, legacy_topic, normalize
+from ca_incident.model import CLOSED_STATUSES, Stage
 from ca_incident.report.render import BUGZILLA_COMMENT_LIMIT
 from ca_incident.templates import (
     CLOSING_STATEMENT,
     GRACE_DAYS,
     IRG_20,
+    IRG_20_AUDIT,
     IRG_32_CLOSURE,
     IRG_32_FULL,
     IRG_32_PRELIMINARY,
-    TEMPLATES,
+    RECOGNISED,
     Template,
 )
 
@@ -44,18 +47,24 @@ SECTIONS = {
     IRG_32_FULL.name: [h.markdown for h in IRG_32_FULL.headings()],
     IRG_32_PRELIMINARY.name: [h.markdown for h in IRG_32_PRELIMINARY.headings()],
     IRG_20.name: [h.markdown for h in IRG_20.headings(level=3)],
+    IRG_20_AUDIT.name: [h.markdown for h in IRG_20_AUDIT.headings()],
 }
 
 
-def _labels(spec: Template) -> list[str]:
+def _labels(spec: Template, *, third_party: bool = False) -> list[str]:
     return [
-        normalize(label.text) for label in spec.labels() if label.required and not label.per_factor
+        normalize(label.text)
+        for label in spec.labels()
+        if label.required and not label.per_factor and not (third_party and label.asterisk)
     ]
 
 
 REQUIRED_FIELDS = {
-    spec.name: _labels(spec) for spec in TEMPLATES.values() if spec.family == "irg-3"
+    spec.name: _labels(spec) for spec in RECOGNISED.values() if spec.family == "irg-3"
 }
+THIRD_PARTY_FIELDS = {IRG_32_PRELIMINARY.name: _labels(IRG_32_PRELIMINARY, third_party=True)}
+"""IRG 3.2: "Fields marked with an asterisk (*) are not required in Preliminary Incident
+Reports if submitted by a third party reporter." """
 SYNONYMS = {
     "additional": ("additional", "other"),
     "what didn't go well": ("what didn't go well", "what did not go well"),
@@ -64,7 +73,7 @@ SYNONYMS = {
 
 SUPERSEDED: dict[str, tuple[datetime, str]] = {
     spec.name: (spec.superseded_on, spec.successor or "its successor")
-    for spec in TEMPLATES.values()
+    for spec in RECOGNISED.values()
     if spec.superseded_on is not None
 }
 """Template -> (superseded on, by what)."""
@@ -109,29 +118,41 @@ def _cut_after(report: Report, items: list[str]) -> int:
     Severity.ERROR,
     REPORTS,
     "template not recognised, or required sections missing or out of order",
-    what="Recognises the report's template (the 2023 seven topics, IRG 2.0, IRG 3.x "
-    "Preliminary, Full or Closure) and checks that its sections are all there, in order.",
+    what="Recognises the report's template (the 2023 seven topics, IRG 2.0 or its Audit "
+    "Incident Report, IRG 3.x Preliminary, Full or Closure) and checks that its sections are "
+    "all there, in order. An IRG 2.0 report that says it is preliminary needs only the "
+    "sections it has, in order.",
     why="The CCADB guidelines require their templates; reviewers and tools find fields by "
     "their headings, in the template's order.",
     example="A Full report without '### Lessons Learned', or with Impact after Timeline.",
     fix="Start from the current template (ca-incident render) and keep every heading, in order.",
     requirement="REQ-FULL-1, REQ-SCOPE-6",
     source=IRG_FULL,
+    judges_absence=True,
 )
 def tpl001(report: Report, context: Context) -> Iterator[Hit]:
     if report.template == UNRECOGNISED:
-        yield 1, 1, "no incident report template recognised (IRG 3.x, IRG 2.0 or the seven topics)"
+        yield (
+            1,
+            1,
+            "no incident report template recognised (IRG 3.x, IRG 2.0, the IRG 2.0 Audit "
+            "report or the seven topics)",
+        )
         return
     expected = SECTIONS.get(report.template)
     if not expected:
         return
     names = [normalize(h) for h in expected]
     judged = names[: _cut_after(report, names)]
+    # IRG 2.0 had no Preliminary template: a report that says it is preliminary gives "an
+    # executive summary of the incident and a date by which the full report will be posted".
+    preliminary = report.stage == Stage.PRELIMINARY.value and report.template == IRG_20.name
     positions = []
     for name in judged:
         span = report.sections.get(name)
         if span is None:
-            yield 1, 1, f"section '{name}' is missing"
+            if not preliminary:
+                yield 1, 1, f"section '{name}' is missing"
         else:
             positions.append((span[0], name))
     for (line_a, a), (line_b, b) in pairwise(positions):
@@ -182,20 +203,28 @@ def tpl002(report: Report, context: Context) -> Iterator[Hit]:
     Severity.ERROR,
     IRG3,
     "a required field of the template is missing",
-    what="Checks that every field of the IRG 3.x template (Preliminary, Full or Closure) is "
-    "present, labels matched leniently (case, apostrophes, colon inside or outside the bold). "
-    "Reports posted before IRG 3.0 took effect (2025-03-01) are not held to its fields.",
+    what="Checks that every required field of the IRG 3.x template (Preliminary, Full or "
+    "Closure) is present, labels matched as a reader matches them (case, apostrophes, colon "
+    "inside or outside the bold, 'Relevant requirements' for 'Relevant policies'). The "
+    "optional fields (Additional considerations, Root Cause Analysis methodology used) are "
+    "not required, nor, in a third party's Preliminary report (--third-party), the fields "
+    "the IRG marks with an asterisk. Reports posted before IRG 3.0 took effect (2025-03-01) "
+    "are not held to its fields.",
     why="IRG 3.2: 'CA Owners submitting reports MUST complete all applicable fields … Fields "
-    "that are not applicable MUST still be included and marked N/A.'",
+    "that are not applicable MUST still be included and marked N/A.' and 'Fields marked "
+    "with an asterisk (*) are not required in Preliminary Incident Reports if submitted by a "
+    "third party reporter.'",
     example="A Full report without '**Incident heuristic:**'.",
     fix="Add the field; write N/A where it does not apply.",
     requirement="REQ-PRE-1, REQ-FULL-1",
     source=f"{IRG}#report-templates",
+    judges_absence=True,
 )
 def fld001(report: Report, context: Context) -> Iterator[Hit]:
     if not fields_required(context):
         return
-    labels = REQUIRED_FIELDS.get(report.template, [])
+    required = THIRD_PARTY_FIELDS if context.third_party else REQUIRED_FIELDS
+    labels = required.get(report.template, REQUIRED_FIELDS.get(report.template, []))
     for label in labels[: _cut_after(report, labels)]:
         if find_field(report, label) is None:
             yield 1, 1, f"field '{label}' is missing"
@@ -234,8 +263,8 @@ def fld002(report: Report, context: Context) -> Iterator[Hit]:
         if report.truncated and found is report.fields[-1]:
             continue
         if is_placeholder(value):
-            shown = value.strip() or "nothing"
-            yield found.line, found.column, f"'{label}' has {shown!r}: write the value or N/A"
+            shown = quoted(value) if value.strip() else "nothing"
+            yield found.line, found.column, f"'{label}' has {shown}: write the value or N/A"
 
 
 @rule(
@@ -266,7 +295,7 @@ def gen001(report: Report, context: Context) -> Iterator[Hit]:
             yield (
                 number,
                 match.start() + 1,
-                f"'{match.group(0).strip()}': the report must stand alone",
+                f"{quoted(match.group(0))}: the report must stand alone",
             )
 
 
@@ -291,23 +320,30 @@ def gen002(report: Report, context: Context) -> Iterator[Hit]:
 @rule(
     "GEN003",
     "report-cut-short",
-    Severity.INFO,
+    Severity.WARNING,
     REPORTS,
-    "the text ends mid-report; what follows the cut was not checked",
-    what="Notices a text that stops mid-sentence (no final line break or punctuation), such as "
-    "a truncated paste, and checks only the part that is there.",
-    why="One finding for the cut says more than one for every section after it.",
-    example="A report opening cut at 1,000 characters.",
+    "the text is cut short; missing parts after the cut were not judged",
+    what="Notices a text that shows it was cut: it ends mid-word ('For each probl'), mid "
+    "sentence ('... and the'), mid-table-row, mid-field (inside bold, or at a label the "
+    "template follows with more), inside code or a link, mid-URL or mid-date; or that the "
+    "user says is cut (--truncated). An end without a final newline or full stop is no "
+    "evidence: Bugzilla comments end that way. The rules that find missing parts then judge "
+    "only what comes before the cut, and this finding names them.",
+    why="A report 'MUST complete all applicable fields' (IRG 3.2); a pasted opening cannot "
+    "show the fields after the cut, so one finding for the cut says more than one for every "
+    "section after it, and it says which rules did not judge the rest.",
+    example="A report opening cut at 1,000 characters: '... For each probl'.",
     fix="Check the whole report.",
     requirement="REQ-FULL-1",
     source=IRG,
 )
 def gen003(report: Report, context: Context) -> Iterator[Hit]:
     if report.truncated:
+        skipped = ", ".join(report.unjudged) or "none"
         yield (
             max(1, len(report.lines)),
             1,
-            "the text ends mid-report; sections after the cut were not checked",
+            f"the text {report.cut}; missing parts after the cut were not judged (rules {skipped})",
         )
 
 
@@ -326,6 +362,7 @@ def gen003(report: Report, context: Context) -> Iterator[Hit]:
     "closing statement as written.",
     requirement="REQ-CLOSE-1",
     source=f"{IRG}#closure-report",
+    judges_absence=True,
 )
 def cls001(report: Report, context: Context) -> Iterator[Hit]:
     if report.template != IRG_32_CLOSURE.name and not report.has_section("report closure summary"):
@@ -341,8 +378,125 @@ def cls001(report: Report, context: Context) -> Iterator[Hit]:
             for line, row in zip(table.row_lines, table.rows, strict=False):
                 status = normalize(row[column]) if column < len(row) else ""
                 if status not in CLOSED_WORDS:
-                    yield (
-                        line,
-                        1,
-                        f"action item still '{row[column] if column < len(row) else ''}' in a closure report",
-                    )
+                    shown = quoted(row[column] if column < len(row) else "")
+                    yield line, 1, f"action item still {shown} in a closure report"
+
+
+@rule(
+    "FLD003",
+    "label-not-rendered",
+    Severity.WARNING,
+    REPORTS,
+    "a bold label written so that Markdown shows its asterisks",
+    what="Finds labels written as bold with a space just inside the asterisks "
+    "('**Source of incident disclosure: **'). The checker reads the field all the same, as "
+    "a person does; Bugzilla shows the asterisks instead of bold.",
+    why="IRG 3.2: report content 'SHOULD utilize Markdown's formatting features (headers, "
+    "lists, emphasis, etc.) to ensure clarity and readability', and submitters 'SHOULD use "
+    "Bugzilla's \"preview\" feature to confirm rendering appears as expected before posting'.",
+    example="**Source of incident disclosure: ** Third Party Reported",
+    fix="Close the bold right after the colon: **Source of incident disclosure:** Third Party "
+    "Reported",
+    requirement="REQ-FILE-4",
+    source=f"{IRG}#what-format-is-used",
+)
+def fld003(report: Report, context: Context) -> Iterator[Hit]:
+    for found in report.fields:
+        if found.unrendered:
+            yield (
+                found.line,
+                found.column,
+                f"'**{found.label}: **' shows its asterisks in Bugzilla: write "
+                f"'**{found.label.strip()}:**'",
+            )
+
+
+_PLACEHOLDER_TEXT = re.compile(
+    r"YYYY-MM-DD|\bHH:MM\b|\[sha256[ -](?:fingerprint|hash)[^\]]*\]"
+    r"|\[Related Bug ID\]\(Related Bug URL\)|Date Related Bug was opened"
+    r"|A description of how the subject Bug is related|Contributing Factor #:\s*title"
+)
+"""The sample text of the IRG 2.0 and 3.2 templates and of the 2023 wiki's crt.sh form."""
+_EXAMPLE_ROW = "example"
+"""The first cell of the templates' sample action item ("| Example | Prevent | ...")."""
+
+
+@rule(
+    "GEN004",
+    "template-placeholder",
+    Severity.ERROR,
+    REPORTS,
+    "the template's sample text left in the report",
+    what="Finds the templates' own sample text left in place: 'YYYY-MM-DD', 'HH:MM Example', "
+    "'https://crt.sh/?sha256=[sha256 fingerprint of the certificate]', the sample action "
+    "item '| Example | Prevent | 2038-01-19 |', '[Related Bug ID](Related Bug URL)', "
+    "'Contributing Factor #: title'.",
+    why="IRG 3.2: 'CA Owners submitting reports MUST complete all applicable fields in the "
+    "relevant template. Fields that are not applicable MUST still be included and marked "
+    "N/A.' A field still holding the template's example is neither completed nor N/A.",
+    example="| Example | Prevent | 2038-01-19 |",
+    fix="Replace each sample with the incident's own content, or N/A where the field does "
+    "not apply.",
+    requirement="REQ-PRE-1, REQ-FULL-1",
+    source=f"{IRG}#report-templates",
+)
+def gen004(report: Report, context: Context) -> Iterator[Hit]:
+    for number, line in enumerate(report.lines, start=1):
+        match = _PLACEHOLDER_TEXT.search(line)
+        # The seven topics' own question 5 quotes the crt.sh form it asks for.
+        if match is not None and legacy_topic(line) is None:
+            yield (
+                number,
+                match.start() + 1,
+                f"the template's sample {quoted(match.group(0))} is still there",
+            )
+    table = report.action_table()
+    if table is not None:
+        for row_line, row in zip(table.row_lines, table.rows, strict=False):
+            if row and normalize(row[0]) == _EXAMPLE_ROW:
+                yield row_line, 1, "the template's sample action item 'Example' is still there"
+
+
+_NO_IMPACT = re.compile(
+    r"\bthere(?:\s+(?:is|was|are|were)|'s)\s+no\s+(?:(?:real|actual|material|significant)\s+)?"
+    r"(?:security\s+)?(?:impact|risk|threat)\b"
+    r"|\bno\s+(?:security|privacy)\s+(?:impact|risk|implications?|concerns?|threat)\b"
+    r"|\bnot\s+(?:a|any)\s+security\s+(?:risk|issue|concern|threat)\b"
+    r"|\b(?:does|did)\s+not\s+(?:pose|present|represent|create)\s+(?:a|any)\s+security\s+"
+    r"(?:risk|threat)\b",
+    re.I,
+)
+
+
+@rule(
+    "GEN005",
+    "unsubstantiated-claim",
+    Severity.WARNING,
+    REPORTS,
+    "a claim the IRG gives as bad practice: 'there is no security impact' and the like",
+    what="Finds claims that the incident has no security impact or risk ('there is no "
+    "security impact', 'does not pose a security risk', 'not a security risk'), outside "
+    "quotes and the Related Incidents table.",
+    why="IRG 3.2, 'Are there examples of \"bad\" practices?': 'Avoid making claims that are "
+    'speculative or that cannot be corroborated (e.g. "there is no security impact due to '
+    "this issue.\")'. The 2019 Mozilla wiki: responses similar to 'we deem this misissuance "
+    "not to be a security risk' are generally not acceptable.",
+    example="There is no security impact, as the certificates were used internally only.",
+    fix="State what is known and how it was established (data, logs, who relied on the "
+    "certificates), and drop the verdict.",
+    requirement="CRIT-12",
+    source=f"{IRG}#are-there-examples-of-bad-practices",
+)
+def gen005(report: Report, context: Context) -> Iterator[Hit]:
+    related = report.sections.get("related incidents", (0, -1))
+    for number, line in enumerate(report.lines, start=1):
+        if related[0] <= number <= related[1] or line.lstrip().startswith(">"):
+            continue
+        match = _NO_IMPACT.search(line)
+        if match is not None:
+            yield (
+                number,
+                match.start() + 1,
+                f"{quoted(match.group(0))} is a claim the IRG asks to avoid: show the evidence "
+                "instead",
+            )

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from ca_incident.checks.registry import FULL, IRG, WITH_TIMELINE, Context, Hit, Severity, rule
-from ca_incident.checks.report import Report
-from ca_incident.timeutil import read_stamp
+from ca_incident.checks.registry import (
+    FULL,
+    IRG,
+    NOT_PRELIMINARY,
+    WITH_TIMELINE,
+    Context,
+    Hit,
+    Severity,
+    rule,
+)
+from ca_incident.checks.report import NAMED_ZONE, Entry, Report
+from ca_incident.timeutil import Stamp, read_stamp, report_time
 
 TIMELINE_SOURCE = f"{IRG}#incident-reports"
 
@@ -40,7 +49,8 @@ def tl001(report: Report, context: Context) -> Iterator[Hit]:
     WITH_TIMELINE,
     "a timeline entry without an explicit zone (UTC, Z, ±hh:mm) and no section-wide UTC note",
     what="Checks that every timed entry says UTC, Z or an offset, unless the section says all "
-    "times are UTC. Named zones (PT, CET, 'local time') are ambiguous and flagged.",
+    "times are UTC. Named zones (PT, CET, 'local time') are ambiguous and flagged, unless "
+    "the offset follows them ('12:00 CEST (UTC+2)').",
     why="IRG 3.2: 'All times MUST be in UTC or UTC+local offset'; a named zone's offset "
     "changes with daylight saving time.",
     example="- 2025-03-18 09:06 PT: Report received.",
@@ -59,32 +69,68 @@ def tl002(report: Report, context: Context) -> Iterator[Hit]:
             yield entry.line, 1, "no zone, and no 'All times are UTC' note for the section"
 
 
+_FLOATING = (timedelta(hours=-14), timedelta(hours=12))
+"""A time without any zone (and no UTC note) may mean any moment from UTC-12 to UTC+14, when
+compared with a time that has one."""
+
+
+def _span(entry: Entry) -> tuple[datetime, datetime] | None:
+    if entry.window is not None:
+        return entry.window
+    moment = entry.stamp.moment if entry.stamp else None
+    if moment is None:
+        return None
+    naive = moment.replace(tzinfo=UTC)
+    return naive + _FLOATING[0], naive + _FLOATING[1]
+
+
+def _before(entry: Entry, previous: Entry) -> bool:
+    """Whether ``entry`` is earlier than ``previous`` whatever their zones mean."""
+    if entry.window is None and previous.window is None:
+        this, that = entry.stamp, previous.stamp
+        # Two times without zones share the writer's one zone.
+        if this and that and this.moment and that.moment:
+            return this.moment.replace(tzinfo=None) < that.moment.replace(tzinfo=None)
+        return False
+    this_span, that_span = _span(entry), _span(previous)
+    return this_span is not None and that_span is not None and this_span[1] < that_span[0]
+
+
+def _shown(entry: Entry) -> str:
+    stamp = entry.stamp
+    if stamp is None or stamp.moment is None:
+        return "?"
+    if stamp.zone in ("utc", "offset"):
+        return report_time(stamp.moment)
+    zone = NAMED_ZONE.search(entry.text[: stamp.end + 1]) if stamp.zone == "named" else None
+    return f"{stamp.moment:%Y-%m-%d %H:%M}" + (f" {zone.group(0)}" if zone else "")
+
+
 @rule(
     "TL003",
     "timeline-not-chronological",
     Severity.WARNING,
     WITH_TIMELINE,
     "timeline not in chronological order",
-    what="Compares consecutive timed entries.",
-    why="A timeline out of order hides what happened when.",
-    example="An entry of 2025-03-18 10:00 UTC after one of 2025-03-19 09:00 UTC.",
-    fix="Sort the entries by time.",
+    what="Compares consecutive timed entries. A named zone is read as every offset it can "
+    "have (PT is UTC-8 or UTC-7): an entry is out of order when it is earlier than the one "
+    "before it under every reading.",
+    why="IRG 3.2 asks for 'a detailed timeline of all events and actions leading up to and "
+    "taken during and after the incident'; a timeline out of order hides what happened when.",
+    example="- 2025-03-19 09:00 PT: We fixed the profile.\n- 2025-03-19 08:00 UTC: We "
+    "started revoking.   (09:00 PT is 16:00 or 17:00 UTC)",
+    fix="Sort the entries by time, and give every time in UTC or with its offset.",
     requirement="REQ-TL-1",
     source=TIMELINE_SOURCE,
 )
 def tl003(report: Report, context: Context) -> Iterator[Hit]:
-    previous: datetime | None = None
+    previous: Entry | None = None
     for entry in report.timeline:
-        moment = entry.stamp.moment if entry.stamp else None
-        if moment is None:
+        if entry.stamp is None or entry.stamp.moment is None:
             continue
-        if (
-            previous is not None
-            and (moment.tzinfo is None) == (previous.tzinfo is None)
-            and moment < previous
-        ):
-            yield entry.line, 1, f"earlier than the entry before it ({previous:%Y-%m-%d %H:%M})"
-        previous = moment
+        if previous is not None and _before(entry, previous):
+            yield entry.line, 1, f"earlier than the entry before it ({_shown(previous)})"
+        previous = entry
 
 
 _AWARE = re.compile(
@@ -99,13 +145,18 @@ _AWARE = re.compile(
     WITH_TIMELINE,
     "nothing before the CA became aware: when the problem began, or the change that caused it",
     what="Checks that the timeline reaches back before the moment the CA became aware: the "
-    "change that introduced the problem, or when the non-compliance began.",
-    why="IRG 3.2: the timeline MUST include relevant events before the discovery "
-    "('something changed or was introduced').",
+    "change that introduced the problem, or when the non-compliance began. With a Timeline "
+    "summary, the first entry is compared with the identified date, to the minute when both "
+    "have times.",
+    why="IRG 3.2: 'The timeline MUST include not just the actual discovery of the incident "
+    "and subsequent events, but also relevant events occurring beforehand (e.g., something "
+    "changed or was introduced).'",
     example="A timeline whose first entry is 'We received a report'.",
     fix="Add the contributing changes and when the incident began.",
     requirement="REQ-TL-2",
     source=TIMELINE_SOURCE,
+    stages=NOT_PRELIMINARY,
+    judges_absence=True,
 )
 def tl004(report: Report, context: Context) -> Iterator[Hit]:
     timed = [e for e in report.timeline if e.stamp and e.stamp.day]
@@ -115,11 +166,28 @@ def tl004(report: Report, context: Context) -> Iterator[Hit]:
     stamp = read_stamp(identified.value, window=80) if identified is not None else None
     first = timed[0]
     if stamp is not None and stamp.day is not None and first.stamp and first.stamp.day:
-        if first.stamp.day >= stamp.day:
+        if _not_before(first, stamp):
             yield first.line, 1, "the timeline starts at or after the identified date"
         return
     if _AWARE.search(first.text):
         yield first.line, 1, "the timeline starts with the discovery"
+
+
+def _not_before(first: Entry, identified: Stamp) -> bool:
+    """Whether the first entry is at or after the identified moment: to the minute when both
+    have a time and a zone, else by calendar day, where the same day cannot tell."""
+    moment = identified.moment
+    stamp = first.stamp
+    if stamp is None or stamp.day is None or identified.day is None:
+        return False
+    if (
+        first.window is not None
+        and moment is not None
+        and identified.zone in ("utc", "offset")
+        and stamp.clock is not None
+    ):
+        return first.window[0] >= moment
+    return stamp.day > identified.day
 
 
 _STOP = re.compile(
@@ -145,6 +213,7 @@ _RESUME = re.compile(
     fix="Add both moments, e.g. '2025-03-18 15:30 UTC: Issuance stopped.'",
     requirement="REQ-TL-3, REQ-IMP-5",
     source=TIMELINE_SOURCE,
+    judges_absence=True,
 )
 def tl005(report: Report, context: Context) -> Iterator[Hit]:
     found = report.field(
