@@ -34,7 +34,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from ca_incident import __version__, templates
 from ca_incident.app import bugzilla as bugzilla_job
@@ -77,15 +76,29 @@ EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 STDIN = "-"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: object) -> str:
+    """Text with its control characters (ANSI escapes, OSC links, BEL, bidirectional
+    overrides) shown as ``\\x1b``-style escapes instead of acting on the terminal; line breaks
+    and tabs kept."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def safe(text: object) -> str:
-    """User or certificate text made fit for a Rich console: markup escaped, and control
-    characters (ANSI escapes among them) shown as ``\\x1b`` instead of acting on the
-    terminal."""
-    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-    return escape(shown)
+    """User or certificate text made fit for a Rich console: :func:`visible`, with markup
+    escaped. A trailing backslash is escaped by Rich's own rule and then closed with an empty
+    span, so it shows once whatever follows it."""
+    escaped = escape(visible(text))
+    return escaped + "[dim][/dim]" if escaped.endswith("\\") else escaped
+
+
+def _data_out(text: str) -> None:
+    """Data (a report, a CSV) to standard output exactly as made: nothing stripped when it
+    goes to a file or a pipe, control characters made visible on a terminal."""
+    sys.stdout.write(visible(text) if sys.stdout.isatty() else text)
+    sys.stdout.flush()
 
 
 class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
@@ -223,15 +236,26 @@ class Group(click.Group):
 
 
 def _err() -> Console:
-    return Console(stderr=True, soft_wrap=True, highlight=False)
+    return Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
 def _out() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def _now(as_of: datetime | None) -> datetime:
     return as_of or utc_now()
+
+
+def _stdin_text() -> str:
+    """Standard input as UTF-8 text, as a file is read: bytes that are not UTF-8 are an input
+    error, not text with holes in it."""
+    if sys.stdin is None:
+        raise CaIncidentError("-: standard input is closed")
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaIncidentError(f"-: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
 @contextmanager
@@ -239,6 +263,10 @@ def _inputs(paths: tuple[str, ...]) -> Iterator[list[Source]]:
     """The inputs as sources; standard input (``-``) is copied to a temporary file first,
     since pairing may read the inputs twice, and the copy is removed however the command
     ends."""
+    if paths.count(STDIN) > 1:
+        raise click.UsageError("standard input (-) can be given once")
+    if STDIN in paths and sys.stdin is None:
+        raise CaIncidentError("-: standard input is closed")
     with ExitStack() as stack:
         sources = []
         for path in paths:
@@ -347,7 +375,7 @@ def render_command(
     )
     text = result.report or ""
     if output is None:
-        click.echo(text, nl=False)
+        _data_out(text)
     else:
         write_text(output, text)
         _err().print(f"wrote {safe(output)}")
@@ -409,7 +437,9 @@ def build(
             _err().print(f"[yellow]warning:[/] {safe(warning)}")
         if result.findings:
             _err().print(
-                check_job.CheckResult(result.findings).formatted("text"), end="", markup=False
+                visible(check_job.CheckResult(result.findings).formatted("text")),
+                end="",
+                markup=False,
             )
     if result.errors:
         sys.exit(EXIT_FINDINGS)
@@ -533,20 +563,20 @@ def _print_summary(evidence: Evidence) -> None:
     for key, value in rows:
         console.print(f"[bold]{key:<22}[/]{safe(value)}")
     if evidence.certificates:
-        table = Table(
-            "certificate SHA-256", "precertificate SHA-256", "serial", "notBefore", "kind"
+        # One line per certificate, whole: hashes are never cut to fit the terminal.
+        console.print(
+            "[bold]certificate SHA-256, precertificate SHA-256, serial, notBefore, kind[/]"
         )
         for record in evidence.certificates:
             final = "" if record.precertificate else record.sha256
             precert = record.sha256 if record.precertificate else record.precert_sha256 or ""
-            table.add_row(
-                final,
-                precert,
-                safe(record.serial or ""),
-                iso_z(record.not_before) if record.not_before else "",
-                record.kind,
+            moment = iso_z(record.not_before) if record.not_before else "-"
+            console.print(
+                f"{final or '-'} {precert or '-'} {safe(record.serial or '-')} {moment} "
+                f"{record.kind}",
+                overflow="ignore",
+                crop=False,
             )
-        console.print(table)
     if evidence.warnings:
         console.print(f"[yellow]{len(evidence.warnings)} certificate(s) read with a problem:[/]")
         for warning in evidence.warnings:
@@ -682,7 +712,7 @@ def certs_appendix(
             planned=planned,
         )
     if output is None:
-        click.echo(result.text, nl=False)
+        _data_out(result.text)
     else:
         write_text(output, result.text)
         shown = "CSV" if result.form == "csv" else "crt.sh list"
@@ -800,10 +830,13 @@ def check(
         truncated=truncated,
         third_party=third_party,
     )
-    stdin = sys.stdin.read() if STDIN in paths else None
+    if paths.count(STDIN) > 1:
+        raise click.UsageError("standard input (-) can be given once")
+    stdin = _stdin_text() if STDIN in paths else None
     with outside_allowed(allow_outside):
         result = check_job.check_paths(list(paths), options, stdin=stdin)
-    click.echo(result.output(form), nl=False)
+    shown = result.output(form)
+    click.echo(visible(shown) if form == "text" else shown, nl=False)
     if form == "text":
         click.echo(result.summary(), err=True)
     if result.errors:
@@ -949,7 +982,10 @@ def revocation_command(
     moment = _now(as_of)
     crl_sources = [Source.of(c) for c in crls]
     issuer_sources = [Source.of(i) for i in issuers]
-    if len(paths) == 1 and (Path(paths[0]) / INCIDENT_FILE).exists():
+    named = Path(paths[0]) if len(paths) == 1 else None
+    if named is not None and (
+        (named / INCIDENT_FILE).exists() or (named.name == INCIDENT_FILE and named.is_file())
+    ):
         folder = build_job.incident_folder(paths[0])
         incident = load_incident(folder)
         result = revocation_job.check_incident_revocation(
@@ -1200,7 +1236,8 @@ def lint_command(
     else:
         output = _out()
         linted, undecodable = result.certificates_linted, len(result.undecodable)
-        output.print(f"linted {linted:,} certificates; undecodable {undecodable:,}")
+        dropped = f"; duplicates {result.duplicates:,}" if result.duplicates else ""
+        output.print(f"linted {linted:,} certificates; undecodable {undecodable:,}{dropped}")
         for p in sorted(result.problems.values(), key=lambda p: (-p.count, p.code)):
             first = report_time(p.first_not_before) if p.first_not_before else "?"
             last = report_time(p.last_not_before) if p.last_not_before else "?"

@@ -31,7 +31,7 @@ from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.tokens import CommentToken
 
 from ca_incident.errors import CaIncidentError, IncidentFileError, InputProblem
-from ca_incident.model import Incident, Issue, Loc, Question, reference_issues
+from ca_incident.model import Incident, Issue, Loc, Question, one_line, reference_issues
 from ca_incident.timeutil import TimestampError, parse_timestamp
 
 INCIDENT_FILE = "incident.yaml"
@@ -320,10 +320,12 @@ def skeleton(folder: Path | str, ca_owner: str, title: str) -> str:
     from jinja2 import Template
 
     text = files("ca_incident").joinpath("skeleton.yaml.j2").read_text(encoding="utf-8")
-    # JSON strings are valid YAML double-quoted scalars, whatever the name holds.
+    # JSON strings are valid YAML double-quoted scalars, whatever the name holds; the folder
+    # goes into a comment, where a line break would start real YAML.
+    shown = json.dumps(str(folder))[1:-1]
     return str(
         Template(text, keep_trailing_newline=True).render(
-            folder=str(folder), ca_owner=json.dumps(ca_owner), title=json.dumps(title)
+            folder=shown, ca_owner=json.dumps(ca_owner), title=json.dumps(title)
         )
     )
 
@@ -336,6 +338,11 @@ def create_incident_folder(folder: Path | str, ca_owner: str, title: str) -> Pat
         raise CaIncidentError(f"{file}: already exists; not overwritten")
     if not ca_owner.strip() or not title.strip():
         raise CaIncidentError("the CA Owner name and the title must not be empty")
+    for what, value in (("--ca", ca_owner), ("--title", title), ("the folder name", str(folder))):
+        try:
+            one_line(value)
+        except ValueError as exc:
+            raise CaIncidentError(f"{what}: {exc}") from None
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "certs").mkdir(exist_ok=True)
     file.write_text(skeleton(folder, ca_owner.strip(), title.strip()), encoding="utf-8")

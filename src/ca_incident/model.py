@@ -48,6 +48,13 @@ def _text(value: Any) -> Any:
     return value.strip()
 
 
+def one_line(value: str) -> str:
+    """Text fit for a name or a title: no control characters, no line break."""
+    result = _line(value)
+    assert isinstance(result, str)
+    return result
+
+
 def _line(value: Any) -> Any:
     value = _text(value)
     if isinstance(value, str) and ("\n" in value or "\r" in value):

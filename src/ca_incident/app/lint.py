@@ -54,6 +54,8 @@ class LintResult:
     interrupted: bool = False
     """Set by the caller that stopped the run."""
     written: list[Path] = field(default_factory=list)
+    duplicates: int = 0
+    """Certificates given more than once (the same SHA-256): linted and counted once."""
 
     @property
     def errors(self) -> bool:
@@ -232,6 +234,7 @@ def lint(
     result = into if into is not None else LintResult()
     writer = Output(out, include_pii=include_pii, inputs=inputs) if out is not None else None
     done = 0
+    seen: set[str] = set()
     try:
         for linted in iter_linted(inputs, profile, jobs):
             done += 1
@@ -239,6 +242,11 @@ def lint(
                 progress(done)
             if writer is not None and writer.holds(linted):
                 continue
+            if linted.error is None and linted.sha256 is not None:
+                if linted.sha256 in seen:
+                    result.duplicates += 1
+                    continue
+                seen.add(linted.sha256)
             if linted.error is not None:
                 result.undecodable.append(linted)
                 if writer is not None:
@@ -270,6 +278,7 @@ def lint_json(result: LintResult) -> dict[str, Any]:
 
     return {
         "certificates_linted": result.certificates_linted,
+        "duplicates": result.duplicates,
         "undecodable": len(result.undecodable),
         "problems": [
             {
