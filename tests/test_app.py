@@ -96,3 +96,17 @@ def test_check_text_in_memory() -> None:
     result = check_report_text(report, "report.md", CheckOptions(as_of=AS_OF, posted=AS_OF))
     assert result.findings == [] and not result.errors
     assert result.formatted("json").strip() == "[]"
+
+
+def test_a_certificate_in_two_problems_is_one_affected_certificate() -> None:
+    """The incident's total counts each certificate once; the appendix has a row per problem
+    and says so."""
+    text = (TLS / "incident.yaml").read_text(encoding="utf-8")
+    problem = text[text.index("  - id: ou-in-subject") : text.index("\nrevocation:")]
+    second = problem.replace("id: ou-in-subject", "id: ou-again")
+    incident = parse_incident(text.replace(problem, problem + second), "incident.yaml")
+    built = build(incident, _memory_files(), as_of=AS_OF)
+    assert built.data.distinct_total == 12 and built.data.total == 12
+    assert "**Total number of certificates:** 12" in (built.report or "")
+    assert len(built.files_out["appendix.csv"].splitlines()) == 1 + 24
+    assert "one row per certificate and problem" in (built.report or "")

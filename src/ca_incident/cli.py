@@ -10,6 +10,7 @@ Exit codes: 0 ok; 1 findings or something overdue; 2 usage or input error; 130 i
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -47,6 +48,14 @@ from ca_incident.certs.evidence import Evidence
 from ca_incident.checks.output import explain as explain_rule
 from ca_incident.checks.output import rule_json
 from ca_incident.checks.registry import RULES
+from ca_incident.engines import (
+    ENGINES,
+    SCHEDULER_VARIABLE,
+    Engine,
+    EngineName,
+    from_environment,
+    open_engine,
+)
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import (
     INCIDENT_FILE,
@@ -417,7 +426,7 @@ def build(
         ca-incident build examples/tls-ou-misissuance
         ca-incident build incidents/2026-ou --out /tmp/ou --as-of 2026-10-28T15:00Z
     """
-    result = build_job.build_folder(
+    result = check_job.build_and_check(
         folder, out, as_of=_now(as_of), jobs=jobs, allow_outside=allow_outside
     )
     if as_json_flag:
@@ -486,6 +495,61 @@ def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], 
 PATHS = click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 
 
+def _engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--engine and --scheduler: where the certificates are read (and linted)."""
+    command = click.option(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help=f"The Dask scheduler for --engine dask (default: ${SCHEDULER_VARIABLE}; "
+        "with neither, a LocalCluster of --jobs processes, or one per core, on this machine).",
+    )(command)
+    return click.option(
+        "--engine",
+        "engine_name",
+        type=click.Choice(ENGINES),
+        default="local",
+        show_default=True,
+        help="local: --jobs processes on this machine; dask: partitions on a Dask cluster's "
+        "workers, with the same answers (pip install 'ca-incident[dask]'; see docs/scale.md).",
+    )(command)
+
+
+@contextmanager
+def _engine(
+    name: EngineName, scheduler: str | None, jobs: int, label: str, total: int | None = None
+) -> Iterator[tuple[Engine, Callable[[int], None] | None]]:
+    """The engine chosen, with the progress to give the job: certificates done for the local
+    engine; on a cluster the engine itself shows partitions and certificates."""
+    if name == "local":
+        if scheduler is not None:
+            raise click.UsageError("--scheduler is for --engine dask")
+        with open_engine("local", jobs=jobs) as engine, _progress(label, total) as update:
+            yield engine, update
+        return
+    address = from_environment(scheduler, dict(os.environ))
+    console = _err()
+    if not console.is_terminal:
+        with open_engine("dask", jobs=jobs, scheduler=address) as engine:
+            yield engine, None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} partitions"),
+        TextColumn("{task.fields[certificates]:,} certificates"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=None, certificates=0)
+
+        def show(done: int, partitions: int, certificates: int) -> None:
+            bar.update(task, completed=done, total=partitions, certificates=certificates)
+
+        with open_engine("dask", jobs=jobs, scheduler=address, progress=show) as engine:
+            yield engine, None
+
+
 @certs.command("summarize")
 @PATHS
 @click.option("--problem", default="certificates", show_default=True, help="Name of the problem.")
@@ -495,6 +559,7 @@ PATHS = click.argument("paths", nargs=-1, required=True, metavar="PATH...")
     help="Count as remaining valid what is unexpired then (default: now).",
 )
 @JOBS
+@_engine_options
 @click.option("--list", "list_", is_flag=True, help="List every certificate as well.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--include-pii", is_flag=True, help="Show subjects and names of S/MIME certificates.")
@@ -503,6 +568,8 @@ def certs_summarize(
     problem: str,
     as_of: datetime | None,
     jobs: int,
+    engine_name: EngineName,
+    scheduler: str | None,
     list_: bool,
     as_json: bool,
     include_pii: bool,
@@ -516,8 +583,12 @@ def certs_summarize(
     Example:
         ca-incident certs summarize examples/tls-ou-misissuance/certs --as-of 2026-10-14T14:30Z
         ca-incident certs summarize certs/ hashes.txt --problem ou-in-subject --json --list
+        ca-incident certs summarize issued/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
-    with _inputs(paths) as sources, _progress("reading certificates") as update:
+    with (
+        _inputs(paths) as sources,
+        _engine(engine_name, scheduler, jobs, "reading certificates") as (engine, update),
+    ):
         result = certs_job.summarize(
             sources,
             problem=problem,
@@ -526,6 +597,7 @@ def certs_summarize(
             include_list=list_,
             include_pii=include_pii,
             progress=update,
+            engine=engine,
         )
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2))
@@ -1178,6 +1250,7 @@ def status_command(
     "--select", multiple=True, metavar="CODE", help="Only finding codes starting with this."
 )
 @JOBS
+@_engine_options
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -1195,6 +1268,8 @@ def lint_command(
     severity: str,
     select: tuple[str, ...],
     jobs: int,
+    engine_name: EngineName,
+    scheduler: str | None,
     out: Path | None,
     as_json_flag: bool,
     include_pii: bool,
@@ -1211,13 +1286,15 @@ def lint_command(
     Example:
         ca-incident lint examples/tls-ou-misissuance/certs --out lint/
         ca-incident lint issued/ --jobs 2 --severity error --json
+        ca-incident lint issued/ --engine dask --scheduler tcp://10.0.0.5:8786 --out lint/
     """
     console = _err()
     result = lint_job.LintResult()
     with _inputs(paths) as sources:
-        total = lint_job.estimate_certificates(sources) if console.is_terminal else None
+        local = engine_name == "local" and console.is_terminal
+        total = lint_job.estimate_certificates(sources) if local else None
         try:
-            with _progress("linting", total) as update:
+            with _engine(engine_name, scheduler, jobs, "linting", total) as (engine, update):
                 lint_job.lint(
                     sources,
                     profile=profile,
@@ -1228,6 +1305,7 @@ def lint_command(
                     include_pii=include_pii,
                     progress=update,
                     into=result,
+                    engine=engine,
                 )
         except KeyboardInterrupt:
             result.interrupted = True

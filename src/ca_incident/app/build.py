@@ -28,9 +28,9 @@ from ca_incident.certs.appendix import (
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
 from ca_incident.certs.record import CertRecord
-from ca_incident.checks.engine import check_text, selected_rules
+from ca_incident.checks.engine import selected_rules
 from ca_incident.checks.output import finding_json
-from ca_incident.checks.registry import RULES, Context, Finding, Severity
+from ca_incident.checks.registry import RULES, Finding, Severity
 from ca_incident.checks.rules.clocks import CLOCK_RULES
 from ca_incident.errors import CaIncidentError
 from ca_incident.incident_file import (
@@ -174,12 +174,13 @@ def evidence_step(build: Build) -> None:
         build.evidence[problem.id] = evidence
         s = evidence.summary
         data.figures[problem.id] = ProblemFigures(
-            count=s.count,
+            count=s.count + s.precertificates_only,
             remaining_valid=s.remaining_valid,
             first_not_before=s.first_not_before,
             last_not_before=s.last_not_before,
             types=tuple(_report_type(t) for t in s.type_names),
             precertificates_only=s.precertificates_only,
+            validity_unknown=s.validity_unknown,
             computed=True,
         )
         if evidence.errors:
@@ -191,6 +192,27 @@ def evidence_step(build: Build) -> None:
             build.warnings.append(
                 f"problem '{problem.id}': no certificates found in {problem.certificates}"
             )
+    if build.evidence and len(build.evidence) == len(data.certificate_problems):
+        data.distinct_total, data.distinct_remaining_valid = _distinct(build)
+
+
+def _distinct(build: Build) -> tuple[int, int]:
+    """Entries across every problem, each once (a certificate listed by two problems is one
+    affected certificate), and how many of them remain valid."""
+    seen: set[str] = set()
+    total = remaining = 0
+    revoked = _revoked_by(build)
+    for evidence in build.evidence.values():
+        for record in evidence.certificates or []:
+            keys = {record.sha256, record.precert_sha256} - {None}
+            if keys & seen:
+                continue
+            seen |= keys  # type: ignore[arg-type]
+            total += 1
+            alive = record.not_after is not None and record.not_after > build.as_of
+            if alive and not record.precertificate and (revoked is None or not revoked(record)):
+                remaining += 1
+    return total, remaining
 
 
 def revocation_step(build: Build) -> None:
@@ -301,6 +323,7 @@ def appendix_step(build: Build) -> None:
         return
     data = build.data
     total = _certificates(build)
+    listed = sum(len(e.certificates or []) for e in build.evidence.values())
     if appendix_form(total) == "csv":
         rows = appendix_rows(
             (
@@ -317,8 +340,8 @@ def appendix_step(build: Build) -> None:
             Attachment(
                 "appendix.csv",
                 f"the {total:,} affected certificates in the IRG 3.2 CSV format, one row per "
-                "certificate (a precertificate and its certificate on one row), with the "
-                "problem in the last column",
+                f"certificate{' and problem' if listed > total else ''} (a precertificate "
+                "and its certificate on one row), with the problem in the last column",
             )
         )
     for name, evidence in build.evidence.items():
@@ -338,8 +361,11 @@ def _smime_problems(incident: Incident) -> set[str]:
 
 
 def _certificates(build: Build) -> int:
-    """The entries of every problem's certificate list: certificates (a precertificate and its
-    certificate once) and precertificates without their certificate."""
+    """The affected certificates, as the appendix lists them: a certificate and its
+    precertificate once, a precertificate whose certificate was not found once, and a
+    certificate listed by several problems once."""
+    if build.data.distinct_total is not None:
+        return build.data.distinct_total
     return sum(e.summary.count + e.summary.precertificates_only for e in build.evidence.values())
 
 
@@ -420,47 +446,6 @@ def _duration(span: timedelta) -> str:
     return " ".join(parts)
 
 
-def check_step(build: Build) -> None:
-    """Check the report and attachments as a reviewer's ``ca-incident check`` would."""
-    build.findings = check_built(build)
-
-
-def check_built(
-    build: Build,
-    *,
-    select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-    whiteboard: Sequence[str] = (),
-) -> list[Finding]:
-    """The checker's findings on what the build produced, each file named as it is written.
-
-    The report is judged as posted when the incident says it was, else at ``as_of``; a
-    template asked for is checked as that template."""
-    incident = build.incident
-    posted = build.posted or {
-        Stage.PRELIMINARY: incident.posted.preliminary,
-        Stage.FULL: incident.posted.full,
-        Stage.CLOSURE: incident.posted.closure,
-    }.get(incident.stage)
-    context = Context(build.as_of, posted or build.as_of, tuple(whiteboard or incident.whiteboard))
-    if not build.clocks:
-        clocks_step(build)
-    findings = clock_findings(build, select, ignore)
-    for name, content in build.files_out.items():
-        if name.endswith(".json"):
-            continue
-        template = build.template.name if name == REPORT_FILE and build.template else None
-        findings += check_text(
-            content,
-            f"{build.out}/{name}",
-            context,
-            select=select,
-            ignore=ignore,
-            template=template,
-        )
-    return findings
-
-
 PREPARE_STEPS: tuple[Step, ...] = (
     crl_step,
     evidence_step,
@@ -471,7 +456,9 @@ PREPARE_STEPS: tuple[Step, ...] = (
     render_step,
 )
 """Everything but checking: what ``render`` runs."""
-DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, clocks_step, check_step)
+DEFAULT_STEPS: tuple[Step, ...] = (*PREPARE_STEPS, clocks_step)
+"""What ``build`` runs before the check job (``ca_incident.app.check.check_build``) judges
+what it made."""
 
 
 def build(

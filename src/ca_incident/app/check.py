@@ -176,6 +176,39 @@ def check_folder(folder: Path, options: CheckOptions) -> CheckResult:
         write=False,
         posted=options.posted,
     )
+    return check_build(built, options)
+
+
+def build_and_check(
+    folder: Path | str,
+    out: Path | str | None = None,
+    *,
+    as_of: datetime,
+    jobs: int = 1,
+    allow_outside: bool = False,
+    write: bool = True,
+    posted: datetime | None = None,
+) -> Build:
+    """The ``build`` job: build an incident folder, write its files (unless ``write`` is
+    false), and judge what it made exactly as ``check FOLDER`` does; the findings are the
+    build's."""
+    built = build_folder(
+        folder,
+        out,
+        as_of=as_of,
+        jobs=jobs,
+        allow_outside=allow_outside,
+        write=write,
+        posted=posted,
+    )
+    built.findings = check_build(built, CheckOptions(as_of=as_of, posted=posted)).findings
+    return built
+
+
+def check_build(built: Build, options: CheckOptions) -> CheckResult:
+    """What a build made, checked: the report with its appendix and crt.sh lists, each file
+    named as it is written, and the incident's clocks. ``build`` and ``check FOLDER`` both
+    judge through here."""
     if not built.clocks:
         clocks_step(built)
     incident = Checked(

@@ -107,6 +107,11 @@ def appendix_rows(
             precert, final = record.precert_sha256 or "", record.sha256
         redact = not include_pii and (record.kind == "smime" or problem in smime_problems)
         state = (revocation or {}).get(record.sha256) or revocation_of(record, as_of)
+        if record.serial is None and record.not_before is None:
+            # Known by its SHA-256 alone, or unreadable: its fields are unknown, and the row
+            # says so rather than leave cells a reader takes for empty values.
+            yield [precert, final, *([UNKNOWN] * 6), *_revocation_cells(state), problem]
+            continue
         yield [
             precert,
             final,
@@ -121,6 +126,16 @@ def appendix_rows(
             (state.reason or "N/A") if state else "",
             problem,
         ]
+
+
+UNKNOWN = "unknown"
+"""A cell whose value nothing read shows (a certificate known by its SHA-256 alone)."""
+
+
+def _revocation_cells(state: Revocation | None) -> list[str]:
+    if state is None:
+        return [UNKNOWN, UNKNOWN, UNKNOWN]
+    return [state.status.value, iso_z(state.date) if state.date else "N/A", state.reason or "N/A"]
 
 
 def serial_hex(serial: str | None) -> str:

@@ -47,12 +47,25 @@ class Attachment:
         return self.revoked.get(IsRevoked.NOT_APPLICABLE.value.lower(), 0) > 0
 
 
+def csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    """Every row of a CSV with the line it ends on. Cells of any length are read: an appendix
+    may hold hundreds of thousands of dNSNames in one cell. The csv module's field limit is
+    process-wide, so it is raised for this read only and then put back."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(max(previous, len(text) + 1))
+    try:
+        reader = csv.reader(io.StringIO(text))
+        return [(reader.line_num, row) for row in reader]
+    finally:
+        csv.field_size_limit(previous)
+
+
 def read_attachment(path: str, text: str, kind: str) -> Attachment:
     """Count what an appendix CSV (``kind`` ``csv``) or crt.sh list (``crtsh``) lists."""
     if kind == "crtsh":
         lines = [line for line in text.splitlines() if line.strip()]
         return Attachment(path, kind, len(lines))
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = [row for _, row in csv_rows(text)]
     if not rows or [h.strip() for h in rows[0][: len(APPENDIX_COLUMNS)]] != list(APPENDIX_COLUMNS):
         return Attachment(path, kind, 0, readable=False)
     revoked: Counter[str] = Counter()

@@ -43,11 +43,16 @@ class ProblemFigures:
     """What the report states of one problem's certificates."""
 
     count: int
+    """Affected certificates, as the appendix lists them: a certificate and its
+    precertificate once, and a precertificate whose certificate was not found once."""
     remaining_valid: int
     first_not_before: datetime | None
     last_not_before: datetime | None
     types: tuple[str, ...] = ()
     precertificates_only: int = 0
+    """Of ``count``: precertificates whose certificate was not found."""
+    validity_unknown: int = 0
+    """Of ``count``: certificates whose expiry nothing shows."""
     computed: bool = False
     """True when counted from the certificates themselves, False when stated by hand."""
 
@@ -79,6 +84,9 @@ class ReportData:
     incident: Incident
     as_of: datetime
     full_report_due: datetime | None = None
+    distinct_total: int | None = None
+    """Set when the certificates were counted: the same certificate in two problems once."""
+    distinct_remaining_valid: int | None = None
     """When the Full report is due, as the clocks compute it; a Preliminary report promises it."""
     figures: dict[str, ProblemFigures] = field(default_factory=dict)
     attachments: list[Attachment] = field(default_factory=list)
@@ -106,10 +114,14 @@ class ReportData:
 
     @property
     def total(self) -> int | None:
-        return self._sum("count")
+        """The incident's affected certificates: each counted once, however many problems
+        list it."""
+        return self.distinct_total if self.distinct_total is not None else self._sum("count")
 
     @property
     def remaining_valid(self) -> int | None:
+        if self.distinct_remaining_valid is not None:
+            return self.distinct_remaining_valid
         return self._sum("remaining_valid")
 
     def _sum(self, name: str) -> int | None:

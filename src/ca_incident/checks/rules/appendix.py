@@ -3,11 +3,10 @@ crt.sh lists."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 
+from ca_incident.checks.attachments import csv_rows
 from ca_incident.checks.registry import (
     CRTSH,
     CSV,
@@ -71,9 +70,7 @@ def apx001(report: Report, context: Context) -> Iterator[Hit]:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
-    for row in reader:
-        yield reader.line_num, row
+    yield from csv_rows(text)
 
 
 @rule(
