@@ -187,6 +187,14 @@ def _iter_maybe_gzip(
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
 
 
+def _utf16(head: bytes) -> bool:
+    """Text in UTF-16: ASCII characters with a zero byte beside each (after a byte order mark,
+    or without one). A stray FF FE pair before real content is not enough."""
+    body = head[2:] if head.startswith(_UTF16) else head
+    zeros = b"\x00\x00\x00\x00"
+    return len(body) >= 8 and (body[1:8:2] == zeros or body[0:8:2] == zeros)
+
+
 def _iter_stream(
     stream: BinaryIO, source: str, named: bool, gz: _Capped | None = None
 ) -> Iterator[Item]:
@@ -195,7 +203,7 @@ def _iter_stream(
         return  # nothing could be decompressed: the damage is reported by the caller
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]  # a UTF-8 byte order mark is not part of the first line
-    if first.startswith(_UTF16) or first[1:8:2] == b"\x00\x00\x00\x00":
+    if _utf16(first):
         yield from _nothing(
             source,
             named,
@@ -430,7 +438,11 @@ def _iter_text(
                 if begin < 0:
                     look = max(position, len(buffer) - 10)
                     break
-            label_end = buffer.find(b"-----", begin + 11, begin + 100)
+            # The label ends on the BEGIN line itself: dashes on a later line are not its end.
+            line_end = buffer.find(b"\n", begin, begin + 100)
+            label_end = buffer.find(
+                b"-----", begin + 11, line_end if line_end >= 0 else begin + 100
+            )
             if label_end < 0:
                 if not eof and len(buffer) < begin + 100:
                     yield from _between(scanner, buffer, position, begin)
@@ -451,14 +463,20 @@ def _iter_text(
                 following = -1
             label = buffer[begin + 11 : label_end]
             if end >= 0 and following < 0:
-                close = buffer.find(b"-----", end + 9, end + 100)
-                if close < 0 and not eof and len(buffer) < end + 100:
+                # The END line closes the block where its dashes close it, or at its line
+                # break when they are missing: never on a later line.
+                end_line = buffer.find(b"\n", end, end + 100)
+                close = buffer.find(b"-----", end + 9, end_line if end_line >= 0 else end + 100)
+                if close < 0 and end_line < 0 and not eof and len(buffer) < end + 100:
                     waiting, block_look = True, end
                     break
-                close = close if close >= 0 else end + 4
-                scanner.line += buffer.count(b"\n", begin, close)
+                if close >= 0:
+                    stop = close + 5
+                else:
+                    stop = end_line if end_line >= 0 else min(len(buffer), end + 100)
+                scanner.line += buffer.count(b"\n", begin, stop)
                 yield scanner.block(label, buffer[body_from:end], scanner.line)
-                position = close + 5
+                position = stop
             elif following >= 0:
                 scanner.line += buffer.count(b"\n", begin, following)
                 yield scanner.block(label, buffer[body_from:following], scanner.line, closed=False)
