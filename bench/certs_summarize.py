@@ -16,6 +16,7 @@ Medians of interleaved repeats; this machine is shared and noisy.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import subprocess
 import sys
@@ -63,6 +64,60 @@ def bare_loop(ders: list[bytes]) -> int:
     return count
 
 
+def bare_file_loop(bundle: Path) -> int:
+    """The bare loop over the PEM file itself: read it, split the blocks, decode, and go on
+    as :func:`bare_loop` does."""
+    data = bundle.read_bytes()
+    ders = [
+        binascii.a2b_base64(block.split(b"-----END", 1)[0])
+        for block in data.split(b"-----BEGIN CERTIFICATE-----")[1:]
+    ]
+    return bare_loop(ders)
+
+
+def _command(bundle: Path, jobs: int, count: int) -> None:
+    """``ca-incident certs summarize FILE --json`` as a user runs it: a new process, the
+    program's start and the JSON included."""
+    command = [
+        sys.executable,
+        "-m",
+        "ca_incident",
+        "certs",
+        "summarize",
+        str(bundle),
+        "--json",
+        "--jobs",
+        str(jobs),
+        "--as-of",
+        "2026-11-27T00:00Z",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode or f'"count": {count}' not in result.stdout:
+        raise RuntimeError(f"certs summarize failed:\n{result.stderr[-2000:]}")
+
+
+def _end_to_end(bundle: Path, count: int, repeat: int) -> list[Result]:
+    seconds = median_seconds(
+        [
+            lambda: bare_file_loop(bundle),
+            lambda: _command(bundle, 1, count),
+            lambda: _command(bundle, 2, count),
+        ],
+        repeat,
+    )
+    b, s, d = (count / t for t in seconds)
+    single = Result(
+        "certs: end to end --json / bare loop over the file", s / b, SUMMARIZE_TARGET, True, "x"
+    )
+    double = Result("certs: end to end --jobs 2 / --jobs 1", d / s, JOBS_2_TARGET, True, "x")
+    print(f"bare loop over the PEM file {b:>9,.0f} certificates/s (median of {repeat})")
+    print(f"ca-incident ... --json      {s:>9,.0f} certificates/s (a new process each run)")
+    print(f"ca-incident ... --jobs 2    {d:>9,.0f} certificates/s")
+    print(f"ratio end to end / bare loop      {single.measured:.2f}  (target {single.target_text})")
+    print(f"ratio --jobs 2 / --jobs 1         {double.measured:.2f}  (target {double.target_text})")
+    return [single, double]
+
+
 def _throughput(bundle: Path, count: int, repeat: int) -> list[Result]:
     ders = certificates(count)
 
@@ -94,6 +149,7 @@ def run(quick: bool = False) -> Iterator[Result]:
         write_pem_bundle(bundle, count)
         print(f"corpus: {count:,} distinct certificates in {time.perf_counter() - started:.1f} s")
         yield from _throughput(bundle, count, repeat)
+        yield from _end_to_end(bundle, count, repeat)
         bundle.unlink()
 
         big = Path(folder) / "million.pem"
