@@ -414,6 +414,18 @@ def test_a_backdated_entry_is_late_and_a_delta_in_time_is_publication(folder: Pa
     assert (figures.backdated, figures.revoked_late, figures.revoked_on_time) == (0, 0, 1)
 
 
+def test_with_only_crls_after_the_deadline_publication_is_not_shown(folder: Path) -> None:
+    """BR 4.9.5 counts to published revocation: a revocation date before the deadline, seen
+    only in a CRL published after it, is on time by its date, and said to be unproven."""
+    ca = str(folder / "ca.pem")
+    revoked = DUE - timedelta(days=3)
+    after = _write(folder, "3.crl", crl(CA, [(0x20, revoked, SUPERSEDED)], ISSUED, number=3))
+    _, figures, _ = _assess(folder, [after], [ca])
+    assert ISSUED > DUE
+    assert (figures.revoked_on_time, figures.revoked_late, figures.backdated) == (1, 0, 0)
+    assert figures.publication_not_shown == 1
+
+
 # certs appendix --crl --issuer
 
 
