@@ -863,6 +863,9 @@ def certs_appendix(
     "marked with an asterisk are not required in their Preliminary reports.",
 )
 @ALLOW_OUTSIDE
+@BUGZILLA_URL
+@CACHE
+@OFFLINE
 def check(
     paths: tuple[str, ...],
     form: str,
@@ -875,18 +878,24 @@ def check(
     truncated: bool | None,
     third_party: bool,
     allow_outside: bool,
+    bugzilla_url: str | None,
+    cache: Path | None,
+    offline: bool,
 ) -> None:
     """Check incident reports against the root programs' requirements.
 
     PATH is a Markdown report, a CSV appendix, a crt.sh list, an incident folder (rendered as
-    build would, then checked with its attachments), or - for standard input. A report is
-    read together with the appendix and crt.sh lists given beside it (in its folder, or all
-    of them with one report), so its counts are compared with theirs. Each file's first line
-    says which template and stage it was recognised as. Exit 0 without an error-severity
-    finding, 1 with one, 2 on usage or input errors.
+    build would, then checked with its attachments), - for standard input, or a bug (bug:N
+    or its show_bug.cgi URL: every report comment checked at its real posting time, with the
+    bug's whiteboard, and its CSV attachments). A report is read together with the appendix
+    and crt.sh lists given beside it (in its folder, or all of them with one report), so its
+    counts are compared with theirs. Each file's first line says which template and stage it
+    was recognised as. Exit 0 without an error-severity finding, 1 with one, 2 on usage or
+    input errors.
 
     \b
     Example:
+        ca-incident check bug:2007948
         ca-incident check report.md --posted 2025-06-02
         ca-incident check report.md appendix.csv --as-of 2026-11-27
         ca-incident check examples/tls-ou-misissuance --format sarif > findings.sarif
@@ -905,8 +914,16 @@ def check(
     if paths.count(STDIN) > 1:
         raise click.UsageError("standard input (-) can be given once")
     stdin = _stdin_text() if STDIN in paths else None
-    with outside_allowed(allow_outside):
-        result = check_job.check_paths(list(paths), options, stdin=stdin)
+    bugs = [(path, bugzilla_job.bug_reference(path)) for path in paths]
+    local = [path for path, bug in bugs if bug is None]
+    result = check_job.CheckResult()
+    if local:
+        with outside_allowed(allow_outside):
+            result.add(check_job.check_paths(local, options, stdin=stdin))
+    for _, bug in bugs:
+        if bug is not None:
+            settings = bugzilla_job.settings(bugzilla_url, cache)
+            result.add(bugzilla_job.check_bug(bug, settings, options, offline=offline))
     shown = result.output(form)
     click.echo(visible(shown) if form == "text" else shown, nl=False)
     if form == "text":
@@ -1171,8 +1188,19 @@ def _revocation_warnings(errors: list[CrlError], problems: list[ProblemRevocatio
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the deadlines as an iCalendar file.",
 )
+@click.option(
+    "--sync", is_flag=True, help="Fetch each incident's bug from Bugzilla first (else the cache)."
+)
+@BUGZILLA_URL
+@CACHE
 def status_command(
-    folders: tuple[Path, ...], as_of: datetime | None, as_json_flag: bool, ics_file: Path | None
+    folders: tuple[Path, ...],
+    as_of: datetime | None,
+    as_json_flag: bool,
+    ics_file: Path | None,
+    sync: bool,
+    bugzilla_url: str | None,
+    cache: Path | None,
 ) -> None:
     """List every incident's clocks: what is due, overdue, and was late.
 
@@ -1184,16 +1212,24 @@ def status_command(
     revocation (BR 4.9.1), action items, and the closure request. --json lists every clock,
     met ones included. A folder whose incident.yaml does not load is listed with its errors;
     the others are still evaluated. Exit 1 when a MUST is overdue or a folder failed to
-    load, so it can run from cron or CI.
+    load, so it can run from cron or CI. An incident with a bug is judged on what the bug
+    shows (posted times, the whiteboard's Next update, questions) from the Bugzilla cache, and
+    where the file and the bug differ it is said.
 
     \b
     Example:
         ca-incident status incidents/
         ca-incident status examples --as-of 2026-11-27T12:00Z --ics deadlines.ics
+        ca-incident status incidents/ --sync
     """
+    settings = bugzilla_job.settings(bugzilla_url, cache)
     with _progress("reading incidents") as update:
         result = status_job.status(
-            list(folders) or [Path.cwd()], as_of=_now(as_of), progress=update
+            list(folders) or [Path.cwd()],
+            as_of=_now(as_of),
+            progress=update,
+            bugzilla=settings,
+            sync=sync,
         )
     if ics_file is not None:
         write_bytes(ics_file, result.ics())
@@ -1211,6 +1247,10 @@ def status_command(
             console.print(
                 f"[bold]{safe(entry.title)}[/] ({safe(entry.path)}, {entry.incident.stage.value})"
             )
+            for line in entry.differences:
+                console.print(f"  [yellow]differs[/] {safe(line)}")
+            for warning in entry.warnings:
+                _err().print(f"[yellow]warning:[/] {safe(warning)}")
             shown = [c for c in entry.clocks if c.open or c.late]
             if not any(c.open for c in shown):
                 console.print("  no open deadlines")

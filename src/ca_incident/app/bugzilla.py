@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ca_incident.app.build import Build, build_folder, incident_folder
-from ca_incident.app.check import CheckOptions, CheckResult, check_report_text
+from ca_incident.app.build import Build, incident_folder
+from ca_incident.app.check import CheckOptions, CheckResult, build_and_check, check_report_text
 from ca_incident.bugzilla.adopt import adopt
 from ca_incident.bugzilla.cache import Cache
 from ca_incident.bugzilla.client import (
@@ -633,7 +633,7 @@ def plan_post(
         )
     if what == "closure" and incident.bug is None:
         raise CaIncidentError(f"{folder}: a closure report goes in the incident's bug; set bug:")
-    built = build_folder(
+    built = build_and_check(
         folder, as_of=as_of, write=False, posted=as_of, allow_outside=allow_outside
     )
     report = built.report or ""
