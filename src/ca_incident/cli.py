@@ -406,6 +406,8 @@ render_command.help = (render_command.help or "").replace("{templates}", _templa
 @click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
 @JOBS
 @ALLOW_OUTSIDE
+@BUGZILLA_URL
+@CACHE
 def build(
     folder: Path,
     out: Path | None,
@@ -413,6 +415,8 @@ def build(
     as_json_flag: bool,
     jobs: int,
     allow_outside: bool,
+    bugzilla_url: str | None,
+    cache: Path | None,
 ) -> None:
     """Validate an incident folder and write its report for the current stage.
 
@@ -427,7 +431,12 @@ def build(
         ca-incident build incidents/2026-ou --out /tmp/ou --as-of 2026-10-28T15:00Z
     """
     result = check_job.build_and_check(
-        folder, out, as_of=_now(as_of), jobs=jobs, allow_outside=allow_outside
+        folder,
+        out,
+        as_of=_now(as_of),
+        jobs=jobs,
+        allow_outside=allow_outside,
+        bugzilla=bugzilla_job.settings(bugzilla_url, cache),
     )
     if as_json_flag:
         click.echo(json.dumps(result.as_json(), indent=2))

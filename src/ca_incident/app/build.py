@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ca_incident import clocks
+from ca_incident.bugzilla.settings import Settings
+from ca_incident.bugzilla.view import cached_view
 from ca_incident.certs.appendix import (
     Revocation,
     appendix_rows,
@@ -97,6 +99,9 @@ class Build:
     revocation_columns: dict[str, Revocation] = field(default_factory=dict)
     clocks: list[clocks.Clock] = field(default_factory=list)
     """Every clock of the incident, met, late, open and overdue."""
+    clock_incident: Incident | None = None
+    """The incident as its bug shows it (posted times, whiteboard, questions), when the
+    Bugzilla cache holds the bug: the clocks are judged on it, as ``status`` judges them."""
     jobs: int = 1
 
     def __post_init__(self) -> None:
@@ -398,7 +403,8 @@ def clocks_step(build: Build) -> None:
     revoked_at = None
     if problems and all(p.complete for p in problems):
         revoked_at = max((p.last_revoked for p in problems if p.last_revoked), default=None)
-    build.clocks = clocks.clocks(build.incident, build.as_of, revoked_at=revoked_at)
+    judged = build.clock_incident or build.incident
+    build.clocks = clocks.clocks(judged, build.as_of, revoked_at=revoked_at)
     for clock in build.clocks:
         if not clock.must and (clock.overdue or clock.late):
             build.warnings.append(
@@ -473,8 +479,10 @@ def build(
     posted: datetime | None = None,
     source: str = INCIDENT_FILE,
     locate: Locator | None = None,
+    clock_incident: Incident | None = None,
 ) -> Build:
-    """Build an incident: its certificate and CRL names are looked up through ``files``."""
+    """Build an incident: its certificate and CRL names are looked up through ``files``;
+    ``clock_incident`` is the incident as its bug shows it, for the clocks."""
     require_aware(as_of)
     result = Build(
         incident=incident,
@@ -486,6 +494,7 @@ def build(
         jobs=jobs,
         template_name=template,
         posted=posted,
+        clock_incident=clock_incident,
     )
     for step in steps:
         step(result)
@@ -531,9 +540,11 @@ def build_folder(
     write: bool = True,
     posted: datetime | None = None,
     allow_outside: bool = False,
+    bugzilla: Settings | None = None,
 ) -> Build:
     """Build the incident in ``folder`` and write its files to ``out`` (default
-    ``folder/out``), the report last.
+    ``folder/out``), the report last. With ``bugzilla``, the clocks are judged on what the
+    cached bug shows, and where it differs from the file a warning says so.
 
     The incident's inputs must lie inside its folder, and so must the default ``out`` (a
     link at ``out`` that leads elsewhere is refused), unless ``allow_outside``; an ``out``
@@ -542,9 +553,11 @@ def build_folder(
     target = Path(out) if out else folder / OUT
     name, text = read_incident_file(folder)
     incident = parse_incident(text, name)
+    view = cached_view(incident, bugzilla) if bugzilla is not None else None
     result = build(
         incident,
         incident_files(folder, incident, allow_outside=allow_outside),
+        clock_incident=view.incident if view is not None else None,
         source=name,
         locate=locator(text),
         as_of=as_of,
@@ -554,6 +567,8 @@ def build_folder(
         out=str(target),
         posted=posted,
     )
+    if view is not None:
+        result.warnings += [f"the bug says otherwise: {d}" for d in view.differences]
     if write:
         within = None if out or allow_outside else folder
         result.written = write_files(result.files_out, target, within=within)

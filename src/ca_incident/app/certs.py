@@ -11,6 +11,7 @@ from typing import Any, Literal
 from ca_incident.certs.appendix import Revocation, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
+from ca_incident.engines import Engine
 from ca_incident.revocation.crl import CrlError, CrlIndex, read_crls
 from ca_incident.revocation.status import ProblemRevocation, assess
 from ca_incident.sources import SourceLike
@@ -40,10 +41,18 @@ def summarize(
     include_list: bool = False,
     include_pii: bool = False,
     progress: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
 ) -> Summarized:
-    """Count a problem's certificates; with ``include_list``, keep every one for listing."""
+    """Count a problem's certificates; with ``include_list``, keep every one for listing.
+    ``engine`` reads them (by default the local one with ``jobs`` processes)."""
     evidence = collect(
-        inputs, problem, as_of=as_of, jobs=jobs, keep=include_list, progress=progress
+        inputs,
+        problem,
+        as_of=as_of,
+        jobs=jobs,
+        keep=include_list,
+        progress=progress,
+        engine=engine,
     )
     return Summarized(evidence, include_list, include_pii)
 
@@ -99,6 +108,7 @@ def appendix(
     unverified: bool = False,
     due: datetime | None = None,
     planned: datetime | None = None,
+    engine: Engine | None = None,
 ) -> AppendixResult:
     """The IRG 3.2 Appendix of one problem: the CSV, or from 10,000 certificates on (with
     ``auto``) a crt.sh list.
@@ -108,7 +118,9 @@ def appendix(
     date and reason; N/A once expired; else Planned, or Delayed past the deadline ``due``,
     dated with the CA's ``planned`` completion (N/A without one). A certificate no CRL shows
     revoked or not revoked is shown the same way and counted as unknown in ``revocation``."""
-    evidence = collect(inputs, problem, as_of=as_of, jobs=jobs, keep=True, progress=progress)
+    evidence = collect(
+        inputs, problem, as_of=as_of, jobs=jobs, keep=True, progress=progress, engine=engine
+    )
     records = evidence.certificates or []
     summary = evidence.summary
     chosen = appendix_form(summary.count + summary.precertificates_only) if form == "auto" else form

@@ -22,6 +22,7 @@ from ca_incident.app.build import (
     clock_findings,
     clocks_step,
 )
+from ca_incident.bugzilla.settings import Settings
 from ca_incident.checks.attachments import Attachment, read_attachment
 from ca_incident.checks.engine import Checked, check_input, kind_of, validate_codes
 from ca_incident.checks.output import (
@@ -188,6 +189,7 @@ def build_and_check(
     allow_outside: bool = False,
     write: bool = True,
     posted: datetime | None = None,
+    bugzilla: Settings | None = None,
 ) -> Build:
     """The ``build`` job: build an incident folder, write its files (unless ``write`` is
     false), and judge what it made exactly as ``check FOLDER`` does; the findings are the
@@ -200,6 +202,7 @@ def build_and_check(
         allow_outside=allow_outside,
         write=write,
         posted=posted,
+        bugzilla=bugzilla,
     )
     built.findings = check_build(built, CheckOptions(as_of=as_of, posted=posted)).findings
     return built

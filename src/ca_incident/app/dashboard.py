@@ -39,8 +39,8 @@ from typing import Any, Literal
 
 from ca_incident import __version__
 from ca_incident.app.bugzilla import ShowResult, show_bug
-from ca_incident.app.build import Build, build_folder, incident_files
-from ca_incident.app.check import CheckOptions, CheckResult, check_paths
+from ca_incident.app.build import Build, incident_files
+from ca_incident.app.check import CheckOptions, CheckResult, build_and_check, check_paths
 from ca_incident.app.revocation import RevocationResult, check_incident_revocation
 from ca_incident.app.status import StatusResult, clock_json, incident_folders, status
 from ca_incident.bugzilla.cache import Cache
@@ -838,11 +838,14 @@ def build_entry(key: str, folder: Path, *, as_of: datetime) -> FolderEntry:
     build keeps its clocks where the incident file alone gives them."""
     entry = FolderEntry(key, folder, as_of)
     try:
-        entry.build = build_folder(folder, as_of=as_of, write=False)
+        entry.build = build_and_check(folder, as_of=as_of, write=False)
         entry.incident = entry.build.incident
         entry.clocks = list(entry.build.clocks)
     except CaIncidentError as exc:
         entry.errors = str(exc).splitlines()
+    except Exception as exc:  # one folder that breaks the build must not hide the others
+        entry.errors = [f"the build failed ({type(exc).__name__}: {exc}); please report it"]
+    if entry.build is None:
         try:
             entry.incident = load_incident(folder)
             entry.clocks = clocks(entry.incident, as_of)
@@ -1216,21 +1219,26 @@ def related(
     *,
     as_of: datetime,
     limit: int = 10,
+    folders: bool = True,
 ) -> RelatedResult:
     """The bugs of the last two years most like ``argument``: an incident folder (or its
     incident.yaml), a bug (``1234``, ``bug:1234`` or a show_bug URL) the index holds, or any
-    text."""
+    text. Without ``folders`` a path is only text: the web door never reads a folder it is
+    named, only those it serves."""
     since = as_of.replace(year=as_of.year - RELATED_YEARS)
     exclude: set[int] = set()
-    path = Path(argument)
+    path = Path(argument) if folders and "\0" not in argument else None
     kind: Literal["folder", "bug", "text"]
-    if (path / INCIDENT_FILE).is_file() or (path.is_file() and path.name == INCIDENT_FILE):
+    if path is not None and (
+        (path / INCIDENT_FILE).is_file() or (path.is_file() and path.name == INCIDENT_FILE)
+    ):
         incident = load_incident(path if path.is_dir() else path.parent)
         kind, label, text = "folder", str(path), incident_text(incident)
         if incident.bug is not None:
             exclude.add(incident.bug)
     else:
-        number = int(argument) if argument.strip().isdigit() else bug_reference(argument)
+        digits = argument.strip()
+        number = int(digits) if digits.isascii() and digits.isdigit() else bug_reference(digits)
         found = index.get(number) if number is not None else None
         if number is not None and found is None:
             raise CaIncidentError(
@@ -1385,13 +1393,17 @@ class Dashboard:
         return status(self.paths, as_of=as_of)
 
     def related(self, argument: str, as_of: datetime, limit: int = 10) -> RelatedResult:
-        if self.index is None:
-            raise CaIncidentError("no Bugzilla cache: related incidents come from synced bugs")
-        self.index.refresh(as_of=as_of)
-        return related(argument, self.index, as_of=as_of, limit=limit)
+        """Related to a bug or a text; a folder only by the key of one served."""
+        return self._related(argument, as_of, limit, folders=False)
 
     def related_to_incident(self, key: str, as_of: datetime, limit: int = 10) -> RelatedResult:
         folder = self.folders().get(key)
         if folder is None:
             raise CaIncidentError(f"no incident '{key}'")
-        return self.related(str(folder), as_of, limit)
+        return self._related(str(folder), as_of, limit, folders=True)
+
+    def _related(self, argument: str, as_of: datetime, limit: int, folders: bool) -> RelatedResult:
+        if self.index is None:
+            raise CaIncidentError("no Bugzilla cache: related incidents come from synced bugs")
+        self.index.refresh(as_of=as_of)
+        return related(argument, self.index, as_of=as_of, limit=limit, folders=folders)

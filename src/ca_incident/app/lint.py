@@ -7,17 +7,19 @@ from __future__ import annotations
 import base64
 import csv
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from ca_incident.certs import tasks
 from ca_incident.certs.record import lenient_parsing, read_certificate
+from ca_incident.engines import Engine
+from ca_incident.engines.local import LocalEngine
 from ca_incident.errors import CaIncidentError
-from ca_incident.lint import UNDECODABLE, Linted, LintFinding, iter_linted
+from ca_incident.lint import UNDECODABLE, Linted, LintFinding, fold_on_cluster, iter_linted
 from ca_incident.outputs import is_inside, open_growing, prepare_folder
 from ca_incident.sources import Source, SourceLike
 from ca_incident.timeutil import iso_z
@@ -225,51 +227,119 @@ def lint(
     include_pii: bool = False,
     progress: Callable[[int], None] | None = None,
     into: LintResult | None = None,
+    engine: Engine | None = None,
 ) -> LintResult:
     """Lint every certificate and group the findings by code, into ``into`` (a new result by
     default). An interrupt (Ctrl-C) propagates to the caller once the outputs written so far
     are closed; ``into`` then holds what was linted, for the caller to report. Finding
     messages on S/MIME certificates are withheld, in the result and in ``out``, unless
-    ``include_pii``."""
+    ``include_pii``. ``engine`` lints: by default the local one with ``jobs`` processes; on
+    a cluster each partition is grouped, and its part of ``out`` written, on a worker (see
+    :func:`~ca_incident.lint.fold_on_cluster`)."""
     result = into if into is not None else LintResult()
     writer = Output(out, include_pii=include_pii, inputs=inputs) if out is not None else None
     done = 0
     seen: set[str] = set()
+    names: set[str] = set()
     try:
-        for linted in iter_linted(inputs, profile, jobs):
+        if engine is not None and not isinstance(engine, LocalEngine):
+            fold = _Fold(severity, tuple(select), include_pii)
+            headed = (FINDINGS_FILE,)
+            for part in fold_on_cluster(
+                inputs, profile, engine, fold, out=out, headed=headed, progress=progress
+            ):
+                _merge(result, part, names)
+            return result
+        for linted in iter_linted(inputs, profile, jobs, engine=engine):
             done += 1
             if progress is not None:
                 progress(done)
             if writer is not None and writer.holds(linted):
                 continue
-            if linted.error is None and linted.sha256 is not None:
-                if linted.sha256 in seen:
-                    result.duplicates += 1
-                    continue
-                seen.add(linted.sha256)
-            if linted.error is not None:
-                result.undecodable.append(linted)
-                if writer is not None:
-                    writer.undecodable(linted)
-                continue
-            result.certificates_linted += 1
-            result.types[linted.certificate_type] = result.types.get(linted.certificate_type, 0) + 1
-            findings = [f for f in linted.findings if wanted(f, severity, select)]
-            for code in {f.code for f in findings}:
-                first = next(f for f in findings if f.code == code)
-                problem = result.problems.get(code)
-                if problem is None:
-                    message = shown_message(linted, first, include_pii)
-                    problem = result.problems[code] = LintProblem(
-                        code, first.severity, 0, message=message
-                    )
-                problem.add(linted.not_before)
-            if writer is not None and findings:
-                writer.write(linted, findings)
+            _take(result, writer, linted, seen, severity, select, include_pii)
     finally:
         if writer is not None:
             result.written = writer.close()
+            result.written += [writer.folder / name for name in sorted(names - {FINDINGS_FILE})]
     return result
+
+
+def _take(
+    result: LintResult,
+    writer: Output | None,
+    linted: Linted,
+    seen: set[str],
+    severity: str,
+    select: Sequence[str],
+    include_pii: bool,
+) -> None:
+    """One certificate's outcome into ``result`` and ``writer``, in input order; ``seen``
+    holds the SHA-256 of those counted before it."""
+    if linted.error is None and linted.sha256 is not None:
+        if linted.sha256 in seen:
+            result.duplicates += 1
+            return
+        seen.add(linted.sha256)
+    if linted.error is not None:
+        result.undecodable.append(linted)
+        if writer is not None:
+            writer.undecodable(linted)
+        return
+    result.certificates_linted += 1
+    result.types[linted.certificate_type] = result.types.get(linted.certificate_type, 0) + 1
+    findings = [f for f in linted.findings if wanted(f, severity, select)]
+    for code in {f.code for f in findings}:
+        first = next(f for f in findings if f.code == code)
+        problem = result.problems.get(code)
+        if problem is None:
+            message = shown_message(linted, first, include_pii)
+            problem = result.problems[code] = LintProblem(code, first.severity, 0, message=message)
+        problem.add(linted.not_before)
+    if writer is not None and findings:
+        writer.write(linted, findings)
+
+
+@dataclass(frozen=True)
+class _Fold:
+    """One partition's share of :func:`lint`, on a cluster's worker: its outcomes taken as
+    the local engine takes them, its part of --out written to ``folder``."""
+
+    severity: str
+    select: tuple[str, ...]
+    include_pii: bool
+
+    def __call__(
+        self, linted: Iterator[Linted], folder: Path | None, earlier: set[str]
+    ) -> LintResult:
+        result = LintResult()
+        writer = Output(folder, include_pii=self.include_pii) if folder is not None else None
+        seen = set(earlier)
+        try:
+            for one in linted:
+                _take(result, writer, one, seen, self.severity, self.select, self.include_pii)
+        finally:
+            if writer is not None:
+                result.written = writer.close()
+        # Only what is reported travels back: not the PEM of undecodable certificates.
+        result.undecodable = [replace(u, pem=None) for u in result.undecodable]
+        return result
+
+
+def _merge(result: LintResult, part: LintResult, names: set[str]) -> None:
+    """A later partition's result into ``result``: a code's severity and message stay those
+    of the certificate where it was found first."""
+    result.certificates_linted += part.certificates_linted
+    result.duplicates += part.duplicates
+    result.undecodable += part.undecodable
+    for kind, count in part.types.items():
+        result.types[kind] = result.types.get(kind, 0) + count
+    for code, problem in part.problems.items():
+        mine = result.problems.setdefault(code, replace(problem, count=0))
+        count = mine.count + problem.count
+        mine.add(problem.first_not_before)
+        mine.add(problem.last_not_before)
+        mine.count = count
+    names.update(path.name for path in part.written)
 
 
 def lint_json(result: LintResult) -> dict[str, Any]:
