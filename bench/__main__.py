@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, str] = {
     "lint": "lint_throughput",
     "scaling": "scaling",
     "dashboard": "dashboard",
+    "dask": "dask_engine",
 }
 """Benchmark name -> module in this package exposing ``run(quick: bool) -> Iterator[Result]``,
 which prints its figures and yields each as it is measured."""

@@ -29,7 +29,7 @@ from ca_incident.certs.record import (
     read_certificate,
     signing_ca_key,
 )
-from ca_incident.engines import Cluster, Engine
+from ca_incident.engines import Cluster, Engine, Packed
 from ca_incident.engines.local import LocalEngine
 from ca_incident.sources import SourceLike
 from ca_incident.timeutil import require_aware
@@ -543,7 +543,7 @@ def match_across_signing_ca(
 # process holds futures and small partial results, never a record per certificate (except
 # the listing itself, when one is asked for).
 
-CLUSTER_RANGE = 8 << 20
+CLUSTER_RANGE = 16 << 20
 """Bytes of a large text file per partition on a cluster: tens of thousands of certificates,
 so a task is long beside its scheduling, and still many per worker."""
 _PLACE = 32
@@ -575,29 +575,36 @@ def _serial_bucket(serial: str, buckets: int) -> int:
     return zlib.crc32(serial.encode()) % buckets
 
 
+Size = tuple[int, int, int, list[tuple[int, Item]]]
+"""Of a task read: results, certificates, lines, and the items that are not certificates,
+with their positions."""
+
+
 def _read_partition(
-    task: tasks.Task, number: int, buckets: int, keep: bool
-) -> tuple[tuple[int, int, int, list[tuple[int, Item]]], ...]:
-    """Read and parse one partition: its size (results, certificates, lines), the items
-    that are not certificates, and its records by SHA-256 bucket."""
-    results, newlines = _task_results(task, keep)
+    batch: list[tasks.Numbered], buckets: int, keep: bool
+) -> tuple[list[tuple[int, Size]], *tuple[Packed[list[Placed]], ...]]:
+    """Read and parse one partition: each task's size, and the records by SHA-256 bucket."""
     routed: list[list[Placed]] = [[] for _ in range(buckets)]
-    items: list[tuple[int, Item]] = []
-    base = number << _PLACE
-    count = 0
-    for position, result in enumerate(results):
-        count += 1
-        if type(result) is tuple:
-            sha = result[0]
-        elif isinstance(result, CertRecord):
-            sha = result.sha256
-        else:
-            items.append((position, cast(Item, result)))
-            continue
-        routed[_sha_bucket(sha, buckets)].append(
-            (base | position, cast(CertRecord | Light, result))
-        )
-    return ((count, count - len(items), newlines, items), *routed)  # type: ignore[arg-type]
+    sizes: list[tuple[int, Size]] = []
+    for number, task in batch:
+        results, newlines = _task_results(task, keep)
+        items: list[tuple[int, Item]] = []
+        base = number << _PLACE
+        count = 0
+        for position, result in enumerate(results):
+            count += 1
+            if type(result) is tuple:
+                sha = result[0]
+            elif isinstance(result, CertRecord):
+                sha = result.sha256
+            else:
+                items.append((position, cast(Item, result)))
+                continue
+            routed[_sha_bucket(sha, buckets)].append(
+                (base | position, cast(CertRecord | Light, result))
+            )
+        sizes.append((number, (count, count - len(items), newlines, items)))
+    return (sizes, *map(Packed, routed))
 
 
 def _dedup_bucket(
@@ -607,11 +614,11 @@ def _dedup_bucket(
     is_revoked: Callable[[CertRecord], bool] | None,
     offsets: list[int],
     buckets: int,
-    *parts: list[Placed],
+    *parts: Packed[list[Placed]],
 ) -> tuple[Any, ...]:
     """Deduplicate and count the records of one SHA-256 bucket, from every partition; send
     the counted certificates and the precertificates on by serial."""
-    merged = list(heapq.merge(*parts, key=_first))
+    merged = list(heapq.merge(*(p.unpack() for p in parts), key=_first))
     for place, record in merged:
         if type(record) is not tuple:
             cast(CertRecord, record).index += offsets[place >> _PLACE]
@@ -669,7 +676,8 @@ def _dedup_bucket(
         ]
     part.errors = [(first[e.sha256 or ""], e) for e in evidence.errors]
     part.warnings = [(first[w.sha256 or ""], w) for w in evidence.warnings]
-    return (part, *zip(finals, precertificates, strict=True))
+    count = len(tally.precertificates)
+    return (part, count, *map(Packed, zip(finals, precertificates, strict=True)))
 
 
 _first = operator.itemgetter(0)
@@ -695,10 +703,11 @@ class _Pairing:
 
 
 def _pair_bucket(
-    name: str, keep: bool, *parts: tuple[list[Final], list[tuple[int, CertRecord]]]
+    name: str, keep: bool, *packed: Packed[tuple[list[Final], list[tuple[int, CertRecord]]]]
 ) -> tuple[int, frozenset[str], _Pairing]:
     """Pair the precertificates of one serial bucket with its certificates by key; return
     how many may pair across a Precertificate Signing CA, and their serials."""
+    parts = [p.unpack() for p in packed]
     finals: list[Final] = list(heapq.merge(*(p[0] for p in parts), key=_first))
     precertificates = list(heapq.merge(*(p[1] for p in parts), key=_first))
     final_keys: dict[PairKey, CertRecord | None] = {}
@@ -732,22 +741,25 @@ class _InBuckets:
 
 
 def _scan_partition(
-    task: tasks.Task, number: int, *serials: frozenset[str]
-) -> tuple[list[tuple[int, str, bytes, str]], ...]:
+    batch: list[tasks.Numbered], *serials: frozenset[str]
+) -> tuple[Packed[list[tuple[int, str, bytes, str]]], ...]:
     """Read one partition again for the serials that may pair across a Precertificate
     Signing CA (see :func:`signing_ca_scan`); what it finds, by serial bucket."""
-    items, _ = tasks.run(task)
-    base = number << _PLACE
     routed: list[list[tuple[int, str, bytes, str]]] = [[] for _ in serials]
+    wanted = _InBuckets(serials)
     with lenient_parsing():
-        for position, serial, key, sha in signing_ca_scan(enumerate(items), _InBuckets(serials)):
-            routed[_serial_bucket(serial, len(serials))].append((base | position, serial, key, sha))
-    return tuple(routed)
+        for number, task in batch:
+            items, _ = tasks.run(task)
+            base = number << _PLACE
+            for position, serial, key, sha in signing_ca_scan(enumerate(items), wanted):
+                bucket = _serial_bucket(serial, len(serials))
+                routed[bucket].append((base | position, serial, key, sha))
+    return tuple(map(Packed, routed))
 
 
-def _finish_bucket(pairing: _Pairing, *scans: list[tuple[int, str, bytes, str]]) -> _Part:
+def _finish_bucket(pairing: _Pairing, *scans: Packed[list[tuple[int, str, bytes, str]]]) -> _Part:
     """Pair what is left of one serial bucket across a Precertificate Signing CA."""
-    scanned = heapq.merge(*scans, key=_first)
+    scanned = heapq.merge(*(s.unpack() for s in scans), key=_first)
     summary = pairing.part.summary
     left = match_across_signing_ca(
         pairing.candidates, scanned, pairing.final_keys, summary, pairing.keep
@@ -773,11 +785,12 @@ def _collect_on_cluster(
     """:func:`collect` on a cluster: read, deduplicate and count, pair; merge the partial
     results here. On an interrupt the futures are cancelled."""
     planned = list(tasks.plan(paths, CLUSTER_RANGE, max_bytes))
+    partitions = tasks.batches(planned, CLUSTER_RANGE)
     buckets = cluster.workers
     futures: list[Any] = []
 
-    def submit(function: Callable[..., Any], *args: Any) -> Any:
-        futures.append(cluster.submit(function, *args))
+    def submit(function: Callable[..., Any], *args: Any, priority: int = 0) -> Any:
+        futures.append(cluster.submit(function, *args, priority=priority))
         return futures[-1]
 
     def part(future: Any, index: int) -> Any:
@@ -785,8 +798,11 @@ def _collect_on_cluster(
         return futures[-1]
 
     try:
-        reads = [submit(_read_partition, t, n, buckets, keep) for n, t in enumerate(planned)]
-        sizes = _partition_sizes(cluster, [part(r, 0) for r in reads], progress)
+        reads = [
+            submit(_read_partition, batch, buckets, keep, priority=-n)
+            for n, batch in enumerate(partitions)
+        ]
+        sizes = _task_sizes(cluster, [part(r, 0) for r in reads], len(planned), progress)
         starts = tasks.starts(planned, [(size[0], size[2]) for size in sizes])
         errors = _item_errors(starts, sizes)
         offsets = [start.index for start, _ in starts]
@@ -804,18 +820,21 @@ def _collect_on_cluster(
             for b in range(buckets)
         ]
         del reads
-        pairs = [
-            submit(_pair_bucket, name, keep, *(part(c, 1 + b) for c in counted))
-            for b in range(buckets)
-        ]
-        scans: list[Any] = []
-        if sum(cluster.gather([part(p, 0) for p in pairs])):
-            serials = [part(p, 1) for p in pairs]
-            scans = [submit(_scan_partition, t, n, *serials) for n, t in enumerate(planned)]
-        finished = [
-            submit(_finish_bucket, part(p, 2), *(part(s, b) for s in scans))
-            for b, p in enumerate(pairs)
-        ]
+        finished: list[Any] = []
+        # Without a precertificate there is nothing to pair: only a listing needs the step.
+        if keep or sum(cluster.gather([part(c, 1) for c in counted])):
+            pairs = [
+                submit(_pair_bucket, name, keep, *(part(c, 2 + b) for c in counted))
+                for b in range(buckets)
+            ]
+            scans: list[Any] = []
+            if sum(cluster.gather([part(p, 0) for p in pairs])):
+                serials = [part(p, 1) for p in pairs]
+                scans = [submit(_scan_partition, batch, *serials) for batch in partitions]
+            finished = [
+                submit(_finish_bucket, part(p, 2), *(part(s, b) for s in scans))
+                for b, p in enumerate(pairs)
+            ]
         parts: list[_Part] = cluster.gather([part(c, 0) for c in counted] + finished)
     except BaseException:
         cluster.cancel(futures)
@@ -835,23 +854,18 @@ def _collect_on_cluster(
     return evidence
 
 
-Size = tuple[int, int, int, list[tuple[int, Item]]]
-"""Of a partition read: results, certificates, lines, and the items that are not
-certificates with their positions."""
-
-
-def _partition_sizes(
-    cluster: Cluster, heads: list[Any], progress: Callable[[int], None] | None
+def _task_sizes(
+    cluster: Cluster, heads: list[Any], tasks_planned: int, progress: Callable[[int], None] | None
 ) -> list[Size]:
-    """Each partition's size, in input order, gathered as partitions finish, with progress
-    by partitions and certificates."""
-    number = {id(future): n for n, future in enumerate(heads)}
-    sizes: list[Size | None] = [None] * len(heads)
+    """Each task's size, in input order, gathered as partitions finish, with progress by
+    partitions and certificates."""
+    sizes: list[Size | None] = [None] * tasks_planned
     certificates = 0
     for done, future in enumerate(cluster.as_completed(heads), start=1):
-        size: Size = future.result()
-        sizes[number[id(future)]] = size
-        certificates += size[1]
+        head: list[tuple[int, Size]] = future.result()
+        for number, size in head:
+            sizes[number] = size
+            certificates += size[1]
         if progress is not None:
             progress(certificates)
         if cluster.progress is not None:

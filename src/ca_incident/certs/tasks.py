@@ -58,6 +58,8 @@ class Task:
     """An input held in memory, read whole by the task."""
     max_bytes: int = MAX_BYTES
     """How much a compressed input may hold once decompressed."""
+    size: int = 0
+    """Bytes to read, as planned (of the file, or the range): to batch small tasks."""
 
 
 def plan(
@@ -75,7 +77,14 @@ def plan(
             yield from _url_tasks(source.name, size, max_bytes)
             continue
         if source.data is not None:
-            yield Task(source.name, "", named=source.named, data=source.data, max_bytes=max_bytes)
+            yield Task(
+                source.name,
+                "",
+                named=source.named,
+                data=source.data,
+                max_bytes=max_bytes,
+                size=len(source.data),
+            )
             continue
         path = source.path
         assert path is not None
@@ -170,12 +179,12 @@ def _file_tasks(
         if size is None:
             size = Path(file).stat().st_size
         if size <= range_bytes:
-            yield Task(source, str(file), named=named, max_bytes=max_bytes)
+            yield Task(source, str(file), named=named, max_bytes=max_bytes, size=size)
             return
         with _open(str(file)) as stream:
             head = stream.read(min(_WINDOW, range_bytes))
             if head[:2] == _GZIP_MAGIC or looks_like_der(head):
-                yield Task(source, str(file), named=named, max_bytes=max_bytes)
+                yield Task(source, str(file), named=named, max_bytes=max_bytes, size=size)
                 return
             pem_mode = _has_pem(stream)
             boundaries = [0]
@@ -209,6 +218,7 @@ def _file_tasks(
             first_of_file=number == 0,
             last_of_file=number == len(boundaries) - 1,
             max_bytes=max_bytes,
+            size=end - start,
         )
 
 
@@ -265,6 +275,25 @@ def in_file_order(
             yield nothing, FilePosition()
         position.index += count
         position.line += newlines
+
+
+Numbered = tuple[int, Task]
+"""A task with its number in input order."""
+
+
+def batches(planned: Iterable[Task], limit: int) -> list[list[Numbered]]:
+    """The tasks, numbered in input order, in partitions of consecutive tasks of about
+    ``limit`` bytes in all: a folder of small files makes a few partitions, not one task
+    each; a range of a large file, cut to about ``limit`` already, is a partition alone."""
+    out: list[list[Numbered]] = []
+    held = limit
+    for number, task in enumerate(planned):
+        if held + task.size > limit:
+            out.append([])
+            held = 0
+        out[-1].append((number, task))
+        held += task.size
+    return out
 
 
 def starts(

@@ -10,9 +10,10 @@ where it runs, and only small partial results reach this process.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Literal, Protocol
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from ca_incident.engines.local import LocalEngine
 
@@ -37,9 +38,10 @@ class Cluster(Protocol):
         """Worker threads in the cluster: how many partitions run at once."""
         ...
 
-    def submit(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
-        """A future of ``function(*args, **kwargs)`` run on a worker; futures among the
-        arguments are replaced by their results there."""
+    def submit(self, function: Callable[..., Any], /, *args: Any, priority: int = 0) -> Any:
+        """A future of ``function(*args)`` run on a worker; futures among the arguments are
+        replaced by their results there. Of the tasks ready, those of higher ``priority``
+        run first: partitions in input order, so results can be taken in that order."""
         ...
 
     def part(self, future: Any, index: int) -> Any:
@@ -48,6 +50,10 @@ class Cluster(Protocol):
 
     def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
         """The futures as they finish."""
+        ...
+
+    def first_done(self, futures: list[Any]) -> list[Any]:
+        """Wait until one of the futures (at least) has finished; those that have."""
         ...
 
     def gather(self, futures: list[Any]) -> list[Any]:
@@ -60,6 +66,22 @@ class Cluster(Protocol):
 
 
 Engine = LocalEngine | Cluster
+
+T = TypeVar("T")
+
+
+class Packed(Generic[T]):
+    """A value pickled once, as bytes, to travel between workers: Dask sends bytes as they
+    are, where it would walk a list of a hundred thousand records element by element."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, value: T) -> None:
+        self.data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def unpack(self) -> T:
+        value: T = pickle.loads(self.data)
+        return value
 
 
 def from_environment(scheduler: str | None, environ: dict[str, str]) -> str | None:

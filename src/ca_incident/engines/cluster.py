@@ -23,6 +23,7 @@ from typing import Any
 from ca_incident.errors import CaIncidentError
 
 try:
+    import dask
     import distributed
 except ImportError:  # pragma: no cover - depends on the installed extras
     raise CaIncidentError(
@@ -60,12 +61,17 @@ class DaskEngine:
                 yield cls(client)
             return
         with (
+            # The statistical profiler samples every worker's stack a hundred times a second:
+            # a cost on every task, for a dashboard nobody here looks at.
+            dask.config.set({"distributed.worker.profile.enabled": False}),
             distributed.LocalCluster(
                 n_workers=workers or os.cpu_count() or 1,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
+                dashboard_address=":0",  # no fixed port: two clusters may run at once
+                # A worker's heartbeat meeting the closed scheduler at the end is no news;
+                # task errors reach the client all the same.
+                silence_logs=logging.CRITICAL,
             ) as cluster,
             distributed.Client(cluster) as client,
         ):
@@ -76,9 +82,9 @@ class DaskEngine:
         threads: dict[str, int] = self.client.nthreads()
         return max(1, sum(threads.values()))
 
-    def submit(self, function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    def submit(self, function: Callable[..., Any], /, *args: Any, priority: int = 0) -> Any:
         # Not pure: two runs over the same paths must read the files again.
-        return self.client.submit(function, *args, pure=False, **kwargs)
+        return self.client.submit(function, *args, pure=False, priority=priority)
 
     def part(self, future: Any, index: int) -> Any:
         return self.client.submit(operator.getitem, future, index)
@@ -86,8 +92,13 @@ class DaskEngine:
     def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
         yield from distributed.as_completed(list(futures))
 
+    def first_done(self, futures: list[Any]) -> list[Any]:
+        return list(distributed.wait(futures, return_when="FIRST_COMPLETED").done)
+
     def gather(self, futures: list[Any]) -> list[Any]:
         return list(self.client.gather(futures))
 
     def cancel(self, futures: Iterable[Any]) -> None:
-        self.client.cancel(list(futures))
+        # Only what has not finished: cancelling a finished future cancels its dependents too,
+        # and the scheduler refuses a dependent no client holds.
+        self.client.cancel([future for future in futures if not future.done()])
