@@ -84,8 +84,7 @@ def read_incident_file(path: Path | str) -> tuple[str, str]:
         mode = file.stat().st_mode
         if not stat.S_ISREG(mode):
             raise CaIncidentError(
-                f"{file}: not a regular file (a folder, FIFO or device); expected the incident "
-                "file"
+                f"{file}: not a regular file (a folder, FIFO or device); expected the incident file"
             )
         if file.stat().st_size > MAX_INCIDENT_FILE:
             raise CaIncidentError(
