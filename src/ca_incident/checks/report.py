@@ -219,6 +219,7 @@ def parse(text: str, path: str = "-", *, template: Template | None = None) -> Re
     report = Report(path=path, text=text, template=UNRECOGNISED, lines=text.splitlines())
     section = ""
     open_fields: list[Field] = []
+    more: dict[int, tuple[Field, list[str]]] = {}
     # A bold field's value ends with its list item; a heading's runs to the next heading.
     owner_level = -1
     index = 0
@@ -278,8 +279,15 @@ def parse(text: str, path: str = "-", *, template: Template | None = None) -> Re
                 ):
                     open_fields = []
                 for owner in open_fields:
-                    owner.value = (owner.value + "\n" + content).strip()
+                    if not owner.value:
+                        owner.value = content.strip()
+                    elif content.rstrip():
+                        # Gathered and joined once at the end: adding to the text each time
+                        # made a long section (a timeline of thousands of rows) quadratic.
+                        more.setdefault(id(owner), (owner, []))[1].append(content.rstrip())
         index += 1
+    for owner, parts in more.values():
+        owner.value = "\n".join([owner.value, *parts]).strip()
     _spans(report)
     detected = template or detect_template(report)
     report.template = detected.name if detected is not None else UNRECOGNISED
