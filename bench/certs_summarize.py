@@ -31,7 +31,7 @@ from cryptography.x509.oid import ExtensionOID
 
 from bench.corpus import certificates, write_pem_bundle
 from bench.result import Result, setting
-from bench.timing import median_seconds
+from bench.timing import median_seconds, peak_of_command
 from ca_incident.certs.evidence import collect
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
@@ -154,29 +154,11 @@ def run(quick: bool = False) -> Iterator[Result]:
 
         big = Path(folder) / "million.pem"
         write_pem_bundle(big, million, seed=7)
-        # The child reports its own high-water mark (VmHWM): rusage would count this
-        # process's memory, inherited at fork, and its other children.
-        probe = (
-            "import sys\n"
-            "from ca_incident.cli import cli\n"
-            "try:\n"
-            "    cli(sys.argv[1:], standalone_mode=False)\n"
-            "finally:\n"
-            "    status = open('/proc/self/status').read()\n"
-            "    peak = status.split('VmHWM:')[1].split()[0]\n"
-            "    print(f'PEAK_KIB={peak}', file=sys.stderr)\n"
-        )
-        command = [sys.executable, "-c", probe, "certs", "summarize", str(big), "--json"]
-        started = time.perf_counter()
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode:
-            raise RuntimeError(f"certs summarize failed:\n{result.stderr[-2000:]}")
-        elapsed = time.perf_counter() - started
-        peak_kib = int(result.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0])
-        assert f'"count": {million}' in result.stdout, result.stdout[:500]
+        mib, elapsed, output = peak_of_command(["certs", "summarize", str(big), "--json"])
+        assert f'"count": {million}' in output, output[:500]
         peak = Result(
             f"certs: peak RSS over {million:,} certificates",
-            peak_kib / 1024,
+            mib,
             PEAK_MIB_TARGET,
             False,
             "MiB",

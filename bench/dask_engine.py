@@ -20,17 +20,14 @@ Medians of interleaved repeats; the cluster is started once, outside the timings
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.corpus import write_pem_bundle
 from bench.result import Result, setting
-from bench.timing import median_seconds
+from bench.timing import median_seconds, peak_of_command
 from ca_incident.app.lint import lint
 from ca_incident.certs.evidence import collect
 from ca_incident.engines import Engine, open_engine
@@ -82,30 +79,14 @@ def _ratios(folder: Path, count: int, lint_count: int, repeat: int) -> Iterator[
 def _client_peak(folder: Path, million: int) -> Result:
     big = folder / "million.pem"
     write_pem_bundle(big, million, seed=7)
-    # The client reports its own high-water mark (VmHWM); the workers are its children and
-    # have their own.
-    probe = (
-        "import sys\n"
-        "from ca_incident.cli import cli\n"
-        "try:\n"
-        "    cli(sys.argv[1:], standalone_mode=False)\n"
-        "finally:\n"
-        "    status = open('/proc/self/status').read()\n"
-        "    peak = status.split('VmHWM:')[1].split()[0]\n"
-        "    print(f'PEAK_KIB={peak}', file=sys.stderr)\n"
+    # The client's own high-water mark: the workers are its children and have their own.
+    mib, elapsed, output = peak_of_command(
+        ["certs", "summarize", str(big), "--json", "--engine", "dask", "--jobs", str(WORKERS)]
     )
-    command = [sys.executable, "-c", probe, "certs", "summarize", str(big), "--json"]
-    command += ["--engine", "dask", "--jobs", str(WORKERS)]
-    started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode:
-        raise RuntimeError(f"certs summarize --engine dask failed:\n{result.stderr[-2000:]}")
-    elapsed = time.perf_counter() - started
-    peak_kib = int(result.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0])
-    assert f'"count": {million}' in result.stdout, result.stdout[:500]
+    assert f'"count": {million}' in output, output[:500]
     peak = Result(
         f"dask: client peak RSS over {million:,} certificates",
-        peak_kib / 1024,
+        mib,
         CLIENT_MIB_TARGET,
         False,
         "MiB",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 
@@ -17,3 +19,30 @@ def median_seconds(actions: Sequence[Callable[[], object]], repeat: int) -> list
             action()
             times.append(time.perf_counter() - started)
     return [statistics.median(times) for times in runs]
+
+
+_PEAK_PROBE = (
+    "import sys\n"
+    "from ca_incident.cli import cli\n"
+    "try:\n"
+    "    cli(sys.argv[1:], standalone_mode=False)\n"
+    "finally:\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    peak = status.split('VmHWM:')[1].split()[0]\n"
+    "    print(f'PEAK_KIB={peak}', file=sys.stderr)\n"
+)
+
+
+def peak_of_command(arguments: list[str]) -> tuple[float, float, str]:
+    """Run ``ca-incident ARGUMENTS`` in a new process: its own peak RSS (VmHWM, MiB; rusage
+    would count this process's memory, inherited at fork, and its other children), its wall
+    time in seconds, and what it printed."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", _PEAK_PROBE, *arguments], capture_output=True, text=True
+    )
+    if result.returncode:
+        raise RuntimeError(f"ca-incident {arguments[0]} failed:\n{result.stderr[-2000:]}")
+    elapsed = time.perf_counter() - started
+    peak_kib = int(result.stderr.rsplit("PEAK_KIB=", 1)[1].split()[0])
+    return peak_kib / 1024, elapsed, result.stdout

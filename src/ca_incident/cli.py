@@ -191,25 +191,6 @@ CA_ACCOUNTS = click.option(
 OFFLINE = click.option("--offline", is_flag=True, help="Use the cache only; ask Bugzilla nothing.")
 
 
-class Since(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
-    """A date (YYYY-MM-DD, from its start in UTC) or a timestamp with a zone."""
-
-    name = "DATE"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        text = str(value).strip()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            text += "T00:00Z"
-        try:
-            return parse_timestamp(text)
-        except TimestampError as exc:
-            self.fail(str(exc), param, ctx)
-
-
 class BugArgument(click.ParamType):  # type: ignore[type-arg]  # generic only in newer Click
     """A bug: its number, bug:NUMBER, or a show_bug.cgi URL."""
 
@@ -1437,7 +1418,7 @@ def bugzilla_group() -> None:
 )
 @click.option(
     "--since",
-    type=Since(),
+    type=TIMESTAMP,
     help="With --ca-compliance: bugs changed since then, not since the last sync.",
 )
 @BUGZILLA_URL
