@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -65,6 +64,7 @@ from ca_incident.incident_file import (
 )
 from ca_incident.lint import PROFILES as LINT_PROFILES
 from ca_incident.lint import SEVERITIES as LINT_SEVERITIES
+from ca_incident.model import CONTROL_CHARACTERS
 from ca_incident.outputs import write_bytes, write_text
 from ca_incident.revocation.crl import CrlError
 from ca_incident.revocation.deadlines import MAX_REASON
@@ -85,14 +85,12 @@ EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 STDIN = "-"
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
 
 def visible(text: object) -> str:
     """Text with its control characters (ANSI escapes, OSC links, BEL, bidirectional
     overrides) shown as ``\\x1b``-style escapes instead of acting on the terminal; line breaks
     and tabs kept."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def safe(text: object) -> str:

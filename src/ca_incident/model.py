@@ -31,7 +31,9 @@ from pydantic import (
 from ca_incident.revocation.deadlines import MAX_REASON, reason_numbers
 from ca_incident.timeutil import parse_date, parse_timestamp
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL_CHARACTERS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 """Control characters (ANSI escapes, NUL) and bidirectional overrides: they change how text
 reads on a terminal or in a report, so no text field may carry them."""
 
@@ -39,7 +41,7 @@ reads on a terminal or in a report, so no text field may carry them."""
 def _text(value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    found = _CONTROL.search(value)
+    found = CONTROL_CHARACTERS.search(value)
     if found is not None:
         raise ValueError(
             f"contains the control character U+{ord(found.group()):04X} at position "
