@@ -142,8 +142,11 @@ def test_lint_cli_bad_path() -> None:
     assert result.exit_code == 2 and "no such file or folder" in result.stderr
 
 
-def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path) -> None:
-    """A real process, a real SIGINT: the partial results stay on disk."""
+@pytest.mark.parametrize("jobs", ["1", "4"])
+def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path, jobs: str) -> None:
+    """A real process group, a real SIGINT sent to all of it as a terminal's Ctrl-C is:
+    no worker prints a traceback, and the partial results stay on disk."""
+    import os
     import signal
     import subprocess
     import sys
@@ -165,10 +168,13 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path) -> None
             str(out),
             "--severity",
             "notice",
+            "--jobs",
+            jobs,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -176,7 +182,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_written(tmp_path: Path) -> None
         if findings.exists() and findings.stat().st_size > 2000:
             break
         time.sleep(0.1)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr

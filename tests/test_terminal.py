@@ -106,3 +106,9 @@ def test_lint_counts_a_certificate_given_twice_once(tmp_path: Path) -> None:
     certs = str(EXAMPLES / "tls-ou-misissuance" / "certs")
     result = CliRunner().invoke(cli, ["lint", certs, certs, "--json"])
     assert '"certificates_linted": 12' in result.stdout and '"duplicates": 12' in result.stdout
+
+
+def test_check_bug_without_a_number_is_a_usage_error() -> None:
+    for argument in ("bug:abc", "bug:", "bug:-1"):
+        result = CliRunner().invoke(cli, ["check", argument])
+        assert result.exit_code == 2 and "needs a bug number" in result.output, argument

@@ -903,6 +903,9 @@ def check(
         raise click.UsageError("standard input (-) can be given once")
     stdin = _stdin_text() if STDIN in paths else None
     bugs = [(path, bugzilla_job.bug_reference(path)) for path in paths]
+    for path, bug in bugs:
+        if bug is None and path.lower().startswith("bug:"):
+            raise click.UsageError(f"'{path}': bug:N needs a bug number, e.g. bug:2007948")
     local = [path for path, bug in bugs if bug is None]
     result = check_job.CheckResult()
     if local:

@@ -13,6 +13,7 @@ installed: a cluster's workers read their ranges straight from the store.
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -336,6 +337,12 @@ def nothing_in(task: Task, at: FilePosition) -> Item | None:
 T = TypeVar("T")
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """Ctrl-C on a terminal reaches every process of the group: a worker ignores it, and the
+    parent, which alone reports and keeps what was done, stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run_tasks(
     planned: Iterable[Task],
     here: Callable[[Task], T],
@@ -353,7 +360,7 @@ def run_tasks(
             yield task, here(task)
         return
     pending: list[tuple[Task, Future[T]]] = []
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_leave_interrupts_to_the_parent)
     try:
         for task in tasks:
             pending.append((task, pool.submit(in_worker, task)))
