@@ -35,6 +35,11 @@ _CRTSH = re.compile(rb"^https?://crt\.sh/\?(?:[^\s#]*&)?sha256=([0-9A-Fa-f]{64})
 _CRTSH_ID = re.compile(rb"^https?://crt\.sh/\?(?:[^\s#]*&)?id=\d+")
 _BASE64 = re.compile(rb"^[A-Za-z0-9+/]{40,}={0,2}$")
 _BASE64_PART = re.compile(rb"^[A-Za-z0-9+/]+={0,2}$")
+_PLAIN_BLOCK = re.compile(
+    rb"\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\r\n]*)-----END CERTIFICATE-----"
+)
+"""A certificate block with nothing but base64 and line breaks in it, after white space: no
+'-' inside, so a match ends at the first END line and never runs past a BEGIN line."""
 
 
 class Item(NamedTuple):
@@ -431,6 +436,15 @@ def _iter_text(
         buffer += chunk
         position = 0
         while True:
+            if not waiting and not scanner.partial:
+                # The common case: plain certificate blocks, one after another, each one
+                # regular-expression match, read as the general path below would read them.
+                while (match := _PLAIN_BLOCK.match(buffer, position)) is not None:
+                    stop = match.end()
+                    scanner.line += buffer.count(b"\n", position, stop)
+                    yield scanner.block(b"CERTIFICATE", match.group(1), scanner.line)
+                    position = stop
+                look = max(look, position)
             if waiting:
                 begin = 0
             else:

@@ -9,6 +9,7 @@ never fails, so even a certificate nothing can parse is counted and listed.
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -144,8 +145,9 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
     except Exception as exc:
         failed.append("serial")
         record.errors.append(f"serial: cryptography: {exc}")
+    index = _tbs_index(der)
     try:
-        record.issuer = _issuer_string(c, der)
+        record.issuer = _issuer_string(c, der, None if index is None else index[1])
     except Exception as exc:
         failed.append("issuer")
         record.errors.append(f"issuer: cryptography: {exc}")
@@ -163,27 +165,27 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
         failed.append("validity")
         record.errors.append(f"validity: cryptography: {exc}")
     names = None
-    try:
-        extensions = c.extensions
-    except Exception as exc:
-        failed.append("extensions")
-        record.errors.append(f"extensions: cryptography: {exc}")
+    san_emails: tuple[str, ...] = ()
+    indexed = None if index is None else _indexed_extensions(index[2])
+    if indexed is not None:
+        (
+            record.dns_names,
+            san_emails,
+            record.policy_oids,
+            record.eku,
+            record.precertificate,
+            record.has_sct_list,
+        ) = indexed
     else:
-        for extension in extensions:
-            oid = extension.oid
-            if oid == _SAN:
-                names = extension.value
-                record.dns_names = tuple(names.get_values_for_type(x509.DNSName))
-            elif oid == _POLICIES:
-                record.policy_oids = tuple(
-                    p.policy_identifier.dotted_string for p in extension.value
-                )
-            elif oid == _EKU:
-                record.eku = tuple(u.dotted_string for u in extension.value)
-            elif oid == _POISON:
-                record.precertificate = True
-            elif oid == _SCTS:
-                record.has_sct_list = True
+        try:
+            extensions = c.extensions
+        except Exception as exc:
+            failed.append("extensions")
+            record.errors.append(f"extensions: cryptography: {exc}")
+        else:
+            names = _read_extensions(extensions, record)
+            if index is not None:
+                _remember_values(index[2], record)
     if failed:
         _read_leniently(der, record, all_fields=False, only=failed)
     _classify(record, der)
@@ -194,24 +196,241 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
             emails += [str(a.value) for a in subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)]
         if names is not None:
             emails += names.get_values_for_type(x509.RFC822Name)
+        emails += san_emails
         record.emails = tuple(emails)
-    record.pair_key = _pair_key(c, der, record)
+    record.pair_key = _pair_key(c, der, record, None if index is None else index[0])
+
+
+def _read_extensions(
+    extensions: x509.Extensions, record: CertRecord
+) -> x509.SubjectAlternativeName | None:
+    """The fields the report needs, from extensions cryptography has parsed; the SAN."""
+    names = None
+    for extension in extensions:
+        oid = extension.oid
+        if oid == _SAN:
+            names = extension.value
+            record.dns_names = tuple(names.get_values_for_type(x509.DNSName))
+        elif oid == _POLICIES:
+            record.policy_oids = tuple(p.policy_identifier.dotted_string for p in extension.value)
+        elif oid == _EKU:
+            record.eku = tuple(u.dotted_string for u in extension.value)
+        elif oid == _POISON:
+            record.precertificate = True
+        elif oid == _SCTS:
+            record.has_sct_list = True
+    return names
+
+
+class _NotPlain(Exception):
+    """The DER is not in the plain shape the fast read takes: cryptography reads it."""
+
+
+def _tlv_at(der: bytes, at: int, end: int) -> tuple[int, int, int]:
+    """Tag, content start and content end of the TLV at ``at``, in strict DER (low tag
+    numbers, minimal definite lengths) and within ``end``; else :class:`_NotPlain`."""
+    if at + 2 > end:
+        raise _NotPlain
+    tag = der[at]
+    first = der[at + 1]
+    if tag & 0x1F == 0x1F:
+        raise _NotPlain
+    if first < 0x80:
+        start = at + 2
+        stop = start + first
+    else:
+        count = first & 0x7F
+        start = at + 2 + count
+        if count == 0 or count > 4 or start > end or der[at + 2] == 0:
+            raise _NotPlain
+        length = int.from_bytes(der[at + 2 : start], "big")
+        if length < 0x80:
+            raise _NotPlain
+        stop = start + length
+    if stop > end:
+        raise _NotPlain
+    return tag, start, stop
+
+
+Extensions = list[tuple[bytes, bytes]]
+"""Each extension's OID (contents octets) and value (the OCTET STRING's contents)."""
+
+
+def _tbs_index(der: bytes) -> tuple[bytes, bytes, Extensions] | None:
+    """The TBSCertificate, the issuer name and the extensions, sliced from the DER of a
+    certificate cryptography has loaded; None when anything is not plain DER (then
+    cryptography reads it all), or an extension repeats.
+
+    One walk over the TBS does what the report needs of it: the issuer's bytes key the
+    issuer-name cache, the TBS's digest pairs a certificate with its precertificate, and
+    the extensions give five fields. cryptography's ``extensions`` builds a Python object
+    for every extension and every name in it: the largest part of reading a certificate.
+    Short lengths are read inline: this runs for every certificate.
+    """
+    tlv_at = _tlv_at
+    try:
+        _, tbs_start, end = tlv_at(der, 0, len(der))
+        _, at, end = tlv_at(der, tbs_start, end)
+        tbs = der[tbs_start:end]
+        child = 0
+        issuer = b""
+        issuer_at = 3 if der[at] == 0xA0 else 2
+        while at < end:
+            tag = der[at]
+            length = der[at + 1]
+            if length < 0x80 and tag & 0x1F != 0x1F:
+                start, stop = at + 2, at + 2 + length
+                if stop > end:
+                    return None
+            else:
+                tag, start, stop = tlv_at(der, at, end)
+            if child == issuer_at:
+                issuer = der[at:stop]
+            child += 1
+            if tag == 0xA3:
+                break
+            at = stop
+        else:
+            return (tbs, issuer, []) if issuer else None
+        tag, at, end = tlv_at(der, start, stop)
+        if tag != 0x30 or end != stop or not issuer:
+            return None
+        values: Extensions = []
+        while at < end:
+            # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue
+            # OCTET STRING }; an OID is short, so its length byte is read inline.
+            if der[at] != 0x30:
+                return None
+            length = der[at + 1]
+            if length < 0x80:
+                start, stop = at + 2, at + 2 + length
+                if stop > end:
+                    return None
+            else:
+                _, start, stop = tlv_at(der, at, end)
+            oid_stop = start + 2 + der[start + 1]
+            if der[start] != 0x06 or der[start + 1] >= 0x80 or oid_stop > stop:
+                return None
+            if der[oid_stop] == 0x01:  # critical: DER encodes only TRUE, as 01 01 FF
+                if der[oid_stop : oid_stop + 3] != b"\x01\x01\xff":
+                    return None
+                tag, value_start, value_stop = tlv_at(der, oid_stop + 3, stop)
+            else:
+                tag, value_start, value_stop = tlv_at(der, oid_stop, stop)
+            if tag != 0x04 or value_stop != stop:
+                return None
+            values.append((der[start + 2 : oid_stop], der[value_start:value_stop]))
+            at = stop
+    except (_NotPlain, IndexError):
+        return None
+    if len({oid for oid, _ in values}) != len(values):
+        return None  # a repeated extension: cryptography says so
+    return tbs, issuer, values
+
+
+_SAN_OID = bytes.fromhex("551d11")
+_POLICIES_OID = bytes.fromhex("551d20")
+_EKU_OID = bytes.fromhex("551d25")
+_POISON_OID = _POISON_DER[2:]
+_SCT_OID = _SCT_DER[2:]
+_ASCII = re.compile(rb"[\x00-\x7f]*")
+
+_VALUES: dict[bytes, tuple[str, ...]] = {}
+"""Policy and EKU extension values, by their OID and exact DER, as cryptography read them:
+an incident's certificates share a few, so each is parsed by cryptography once."""
+_VALUES_SIZE = 4096
+
+Indexed = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
+"""DNS names, SAN e-mail addresses, policy OIDs, EKU OIDs, precertificate, SCT list."""
+
+
+def _indexed_extensions(values: Extensions) -> Indexed | None:
+    """The extension fields the report needs, without cryptography's ``extensions``: SAN
+    names read from the DER (plain ASCII dNSName and rfc822Name entries, IP addresses
+    skipped); policies and EKU as cryptography read the same bytes before. None when
+    anything is unusual or new: then cryptography reads the extensions."""
+    dns: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
+    eku: tuple[str, ...] = ()
+    precertificate = has_scts = False
+    for oid, value in values:
+        if oid == _SAN_OID:
+            names = _san_names(value)
+            if names is None:
+                return None
+            dns, emails = names
+        elif oid in (_POLICIES_OID, _EKU_OID):
+            known = _VALUES.get(oid + value)
+            if known is None:
+                return None
+            if oid == _EKU_OID:
+                eku = known
+            else:
+                policies = known
+        elif oid == _POISON_OID:
+            if value != b"\x05\x00":
+                return None
+            precertificate = True
+        elif oid == _SCT_OID:
+            has_scts = True
+    return dns, emails, policies, eku, precertificate, has_scts
+
+
+def _san_names(value: bytes) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """dNSName and rfc822Name entries of a SAN in plain DER; None for any other kind of name
+    but an IP address of 4 or 16 bytes, or a name that is not ASCII."""
+    try:
+        tag, at, end = _tlv_at(value, 0, len(value))
+    except _NotPlain:
+        return None
+    if tag != 0x30 or end != len(value):
+        return None
+    dns: list[str] = []
+    emails: list[str] = []
+    while at < end:
+        try:
+            tag, start, stop = _tlv_at(value, at, end)
+        except _NotPlain:
+            return None
+        if tag in (0x82, 0x81):
+            text = value[start:stop]
+            if _ASCII.fullmatch(text) is None:
+                return None
+            (dns if tag == 0x82 else emails).append(text.decode("ascii"))
+        elif tag != 0x87 or stop - start not in (4, 16):
+            return None
+        at = stop
+    return tuple(dns), tuple(emails)
+
+
+def _remember_values(values: Extensions, record: CertRecord) -> None:
+    """After cryptography read the extensions: their policies and EKU by their bytes."""
+    if len(_VALUES) >= _VALUES_SIZE:
+        _VALUES.clear()
+    for oid, value in values:
+        if oid == _POLICIES_OID:
+            _VALUES[oid + value] = record.policy_oids
+        elif oid == _EKU_OID:
+            _VALUES[oid + value] = record.eku
 
 
 _ISSUER_NAMES: dict[bytes, str] = {}
 _ISSUER_CACHE_SIZE = 4096
 
 
-def _issuer_string(c: x509.Certificate, der: bytes) -> str:
+def _issuer_string(c: x509.Certificate, der: bytes, key: bytes | None) -> str:
     """The issuer in RFC 4514, built once per distinct issuer.
 
     An incident's certificates come from a handful of issuing CAs, and building the string
-    is one of the costliest reads; the issuer's DER, sliced from the TBS, is the cache key.
+    is one of the costliest reads; the issuer's DER (``key``, else sliced from the TBS
+    here) is the cache key.
     """
-    try:
-        key = _issuer_der(der)
-    except IndexError:
-        return c.issuer.rfc4514_string()
+    if key is None:
+        try:
+            key = _issuer_der(der)
+        except IndexError:
+            return c.issuer.rfc4514_string()
     name = _ISSUER_NAMES.get(key)
     if name is None:
         if len(_ISSUER_NAMES) >= _ISSUER_CACHE_SIZE:
@@ -231,7 +450,10 @@ def _issuer_der(der: bytes) -> bytes:
     return der[at : at + _tlv_length(der, at)]
 
 
-def _pair_key(c: x509.Certificate, der: bytes, record: CertRecord) -> bytes | None:
+def _pair_key(
+    c: x509.Certificate, der: bytes, record: CertRecord, tbs: bytes | None = None
+) -> bytes | None:
+    """The digest that pairs a certificate with its precertificate; ``tbs`` when known."""
     try:
         if record.precertificate:
             return hashlib.sha256(
@@ -239,7 +461,7 @@ def _pair_key(c: x509.Certificate, der: bytes, record: CertRecord) -> bytes | No
             ).digest()
         if record.has_sct_list:
             return hashlib.sha256(c.tbs_precertificate_bytes).digest()
-        return _SHA256(tbs_of(der)).digest()
+        return _SHA256(tbs_of(der) if tbs is None else tbs).digest()
     except Exception as exc:
         record.errors.append(f"pairing: {exc}")
         return None
