@@ -268,3 +268,45 @@ def test_counts_beside_certificates_are_refused(tmp_path: Path) -> None:
     code, _, err = run("build", str(folder))
     assert code == 2
     assert "give certificates or counts, not both" in err
+
+
+def test_certs_summarize_exits_2_when_an_input_is_not_a_certificate(tmp_path: Path) -> None:
+    """The figures are printed, and the exit status says they may be incomplete."""
+    from .testca import hierarchy, issue, pem
+
+    _, issuing, _ = hierarchy()
+    der = issue(issuing, 0x77, "exit.example").certificate
+    assert der is not None
+    listing = tmp_path / "hashes.txt"
+    listing.write_text("ab" * 32 + "\nnot a certificate = [x]\n")
+    result = CliRunner().invoke(cli, ["certs", "summarize", str(listing), "--json"])
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stdout)["problems"][0]["count"] == 1
+    assert "could not be read as certificates" in result.stderr
+    # The same certificate alone: nothing unread, exit 0.
+    alone = tmp_path / "one.pem"
+    alone.write_text(pem(der))
+    assert CliRunner().invoke(cli, ["certs", "summarize", str(alone)]).exit_code == 0
+
+
+def test_max_input_gib_bounds_what_a_gz_may_hold(tmp_path: Path) -> None:
+    import gzip
+
+    from .testca import hierarchy, issue, pem
+
+    _, issuing, _ = hierarchy()
+    der = issue(issuing, 0x78, "gib.example").certificate
+    assert der is not None
+    bundle = tmp_path / "padded.pem.gz"
+    # A certificate after 2 MiB of blank lines: genuine, but over a 1 MiB limit.
+    bundle.write_bytes(gzip.compress(b"\n" * (2 << 20) + pem(der).encode()))
+    small = str(1 / 1024)
+    for command in (["certs", "summarize"], ["certs", "appendix"], ["lint"]):
+        result = CliRunner().invoke(cli, [*command, str(bundle), "--max-input-gib", small])
+        assert result.exit_code == 2, (command, result.output)
+        assert "--max-input-gib" in result.stderr and "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["certs", "summarize", str(bundle), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["problems"][0]["count"] == 1
+    bad = CliRunner().invoke(cli, ["certs", "summarize", str(bundle), "--max-input-gib", "0"])
+    assert bad.exit_code == 2 and "--max-input-gib" in bad.stderr

@@ -199,3 +199,110 @@ def test_a_file_without_line_breaks_is_one_error(tmp_path: Path) -> None:
     items = list(iter_items([path]))
     assert "longer than" in (items[0].error or "")
     assert items[-1].sha256 == "ab" * 32
+
+
+def _corpus_certificates() -> list[tuple[str, bytes]]:
+    from .helpers import shared_path
+
+    folder = shared_path("corpus", "certs")
+    found = []
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        try:
+            items = list(iter_items([file]))
+        except CaIncidentError:
+            continue
+        found += [(f"{file.name}#{i.index}", i.der) for i in items if i.der is not None]
+    return found
+
+
+def test_the_fast_extension_read_agrees_with_cryptography_on_every_corpus_certificate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The one-walk read of the TBS gives, for every certificate of the pkilint and zlint
+    corpora (many malformed on purpose), the fields cryptography's own extension objects give.
+    Only the notes on extensions the report never reads (a malformed AKI, SCT list or name
+    constraint) are no longer taken, and e-mail addresses, which are read for S/MIME only."""
+    from dataclasses import asdict
+
+    from ca_incident.certs import record as record_module
+    from ca_incident.certs.record import lenient_parsing, read_certificate
+
+    certificates = _corpus_certificates()
+    assert len(certificates) > 1500
+    with lenient_parsing():
+        fast = [asdict(read_certificate(der)) for _, der in certificates]
+        # What was read before makes no difference: the same in reverse, caches emptied.
+        record_module._VALUES.clear()
+        record_module._ISSUER_NAMES.clear()
+        backwards = [asdict(read_certificate(der)) for _, der in reversed(certificates)]
+        assert backwards[::-1] == fast
+        monkeypatch.setattr(record_module, "_tbs_index", lambda der: None)
+        slow = [asdict(read_certificate(der)) for _, der in certificates]
+    differing = []
+    for (name, _), one, other in zip(certificates, fast, slow, strict=True):
+        ignored = {"errors"} if one["kind"] == "smime" else {"errors", "emails"}
+        if {k: v for k, v in one.items() if k not in ignored} != {
+            k: v for k, v in other.items() if k not in ignored
+        }:
+            differing.append(name)
+        dropped = [e for e in other["errors"] if e not in one["errors"]]
+        assert all(e.startswith("extensions: cryptography: ") for e in dropped), (name, dropped)
+    assert differing == []
+    # The fast read is what ran: the plain certificates were not all read the slow way.
+    assert sum(1 for one in fast if one["dns_names"]) > 500
+
+
+def test_the_fast_read_leaves_a_repeated_extension_or_a_long_form_length_to_cryptography() -> None:
+    """The walk takes strict DER only; what it refuses, cryptography reads and judges."""
+    from ca_incident.certs.record import _tbs_index, read_certificate
+
+    _, issuing, _ = hierarchy()
+    issued = issue(issuing, 0x5A11, "walk.example")
+    der, precertificate = issued.certificate, issued.precertificate
+    assert der is not None and precertificate is not None
+    index = _tbs_index(der)
+    assert index is not None
+    tbs, issuer, values = index
+    assert der.index(tbs) == 4 and issuer in tbs
+    oids = list(values)
+    assert oids[0] == bytes.fromhex("551d11") and bytes.fromhex("551d25") in oids
+    # The EKU's OID made the SAN's: the same extension twice, which the walk refuses and
+    # cryptography reports.
+    repeated = der.replace(b"\x06\x03\x55\x1d\x25", b"\x06\x03\x55\x1d\x11", 1)
+    assert _tbs_index(repeated) is None
+    record = read_certificate(repeated)
+    assert any(e.startswith("extensions: cryptography:") for e in record.errors)
+    # The poison extension makes a precertificate, read by the walk as by cryptography.
+    assert read_certificate(precertificate).precertificate
+    assert read_certificate(der).has_sct_list
+    assert read_certificate(der).pair_key == read_certificate(precertificate).pair_key
+
+
+def test_a_pem_label_that_is_not_utf8_is_named_not_a_crash(tmp_path: Path) -> None:
+    closed = tmp_path / "closed.pem"
+    closed.write_bytes(b"-----BEGIN \xff\xfe-----\nabcd\n-----END \xff\xfe-----\n")
+    unclosed = tmp_path / "unclosed.pem"
+    unclosed.write_bytes(b"-----BEGIN \xff\x1b-----\nabcd\n")
+    errors = [i.error for path in (closed, unclosed) for i in iter_items([path])]
+    assert errors == [
+        "PEM block is a '\\xff\\xfe' block, not a certificate",
+        "PEM block '\\xff\x1b' has no END line",
+    ]
+
+
+def test_plain_blocks_and_the_general_reader_agree_on_lines_and_bodies(tmp_path: Path) -> None:
+    """Blocks read by the plain-block path (white space between them) and by the general
+    one (text between them) give the same certificates, indices and error lines."""
+    from .testca import hierarchy, issue
+
+    _, issuing, _ = hierarchy()
+    ders = [issue(issuing, 0x900 + n, f"h{n}.example").certificate for n in range(4)]
+    blocks = [pem(d) for d in ders if d is not None]
+    plain = tmp_path / "plain.pem"
+    plain.write_text("\n\n".join(blocks) + "-----BEGIN CERTIFICATE-----\nnot-base64\n")
+    texty = tmp_path / "texty.pem"
+    texty.write_text("\nx\n".join(blocks) + "-----BEGIN CERTIFICATE-----\nnot-base64\n")
+    one, other = list(iter_items([plain])), list(iter_items([texty]))
+    assert [i.der for i in one] == [i.der for i in other] and len(one) == 5
+    assert [i.index for i in one] == [i.index for i in other] == list(range(5))
+    assert one[-1].error == other[-1].error and one[-1].line == other[-1].line

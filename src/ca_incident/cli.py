@@ -9,6 +9,7 @@ Exit codes: 0 ok; 1 findings or something overdue; 2 usage or input error; 130 i
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -20,7 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -36,17 +38,7 @@ from rich.progress import (
 )
 
 from ca_incident import __version__, templates
-from ca_incident.app import bugzilla as bugzilla_job
-from ca_incident.app import build as build_job
-from ca_incident.app import certs as certs_job
-from ca_incident.app import check as check_job
-from ca_incident.app import lint as lint_job
-from ca_incident.app import revocation as revocation_job
-from ca_incident.app import status as status_job
-from ca_incident.certs.evidence import Evidence
-from ca_incident.checks.output import explain as explain_rule
-from ca_incident.checks.output import rule_json
-from ca_incident.checks.registry import RULES
+from ca_incident.certs.read import MAX_BYTES
 from ca_incident.engines import (
     ENGINES,
     SCHEDULER_VARIABLE,
@@ -56,19 +48,11 @@ from ca_incident.engines import (
     open_engine,
 )
 from ca_incident.errors import CaIncidentError
-from ca_incident.incident_file import (
-    INCIDENT_FILE,
-    create_incident_folder,
-    json_schema,
-    load_incident,
-)
 from ca_incident.lint import PROFILES as LINT_PROFILES
 from ca_incident.lint import SEVERITIES as LINT_SEVERITIES
 from ca_incident.model import CONTROL_CHARACTERS
 from ca_incident.outputs import write_bytes, write_text
-from ca_incident.revocation.crl import CrlError
 from ca_incident.revocation.deadlines import MAX_REASON
-from ca_incident.revocation.status import ProblemRevocation
 from ca_incident.sources import Source, outside_allowed
 from ca_incident.timeutil import (
     TimestampError,
@@ -78,7 +62,52 @@ from ca_incident.timeutil import (
     report_time,
     utc_now,
 )
-from ca_incident.whiteboard import words
+
+
+def _lazy(name: str) -> ModuleType:
+    """A module loaded when first used (the standard library's LazyLoader recipe): each
+    command loads only the jobs it runs, so ``certs summarize`` does not wait for the
+    Bugzilla client, the report renderer and the checker to load."""
+    found = sys.modules.get(name)
+    if found is not None:
+        return found
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from ca_incident import incident_file
+    from ca_incident import whiteboard as whiteboard_words
+    from ca_incident.app import bugzilla as bugzilla_job
+    from ca_incident.app import build as build_job
+    from ca_incident.app import certs as certs_job
+    from ca_incident.app import check as check_job
+    from ca_incident.app import lint as lint_job
+    from ca_incident.app import revocation as revocation_job
+    from ca_incident.app import status as status_job
+    from ca_incident.certs.evidence import Evidence
+    from ca_incident.checks import output as check_output
+    from ca_incident.checks import registry as check_registry
+    from ca_incident.revocation.crl import CrlError
+    from ca_incident.revocation.status import ProblemRevocation
+else:
+    bugzilla_job = _lazy("ca_incident.app.bugzilla")
+    build_job = _lazy("ca_incident.app.build")
+    certs_job = _lazy("ca_incident.app.certs")
+    check_job = _lazy("ca_incident.app.check")
+    lint_job = _lazy("ca_incident.app.lint")
+    revocation_job = _lazy("ca_incident.app.revocation")
+    status_job = _lazy("ca_incident.app.status")
+    check_output = _lazy("ca_incident.checks.output")
+    check_registry = _lazy("ca_incident.checks.registry")
+    incident_file = _lazy("ca_incident.incident_file")
+    whiteboard_words = _lazy("ca_incident.whiteboard")
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -163,6 +192,20 @@ JOBS = click.option(
     show_default=True,
     help="Worker processes that parse certificates.",
 )
+
+
+MAX_INPUT = click.option(
+    "--max-input-gib",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MAX_BYTES / (1 << 30),
+    show_default=True,
+    help="How much a compressed (.gz) input may hold once decompressed, in GiB: more is "
+    "refused, not read (a gzip bomb); raise it for a genuine larger input.",
+)
+
+
+def _gib(value: float) -> int:
+    return int(value * (1 << 30))
 
 
 # Options of the commands that talk to Bugzilla (and of `check bug:N`).
@@ -297,7 +340,7 @@ def new(folder: Path, ca_owner: str, title: str) -> None:
         ca-incident new incidents/2026-ou --ca "Example Trust Services" \\
             --title "OV TLS certificates issued with organizationalUnitName"
     """
-    path = create_incident_folder(folder, ca_owner, title)
+    path = incident_file.create_incident_folder(folder, ca_owner, title)
     _out().print(
         f"wrote {safe(path)}\nnext: fill it in, then run: ca-incident build {safe(folder)}"
     )
@@ -311,7 +354,7 @@ def schema() -> None:
     Example:
         ca-incident schema > incident.schema.json
     """
-    click.echo(json_schema(), nl=False)
+    click.echo(incident_file.json_schema(), nl=False)
 
 
 def _template_list() -> str:
@@ -384,6 +427,7 @@ render_command.help = (render_command.help or "").replace("{templates}", _templa
 )
 @click.option("--json", "as_json_flag", is_flag=True, help="Print one JSON object.")
 @JOBS
+@MAX_INPUT
 @ALLOW_OUTSIDE
 @BUGZILLA_URL
 @CACHE
@@ -393,6 +437,7 @@ def build(
     as_of: datetime | None,
     as_json_flag: bool,
     jobs: int,
+    max_input_gib: float,
     allow_outside: bool,
     bugzilla_url: str | None,
     cache: Path | None,
@@ -414,6 +459,7 @@ def build(
         out,
         as_of=_now(as_of),
         jobs=jobs,
+        max_bytes=_gib(max_input_gib),
         allow_outside=allow_outside,
         bugzilla=bugzilla_job.settings(bugzilla_url, cache),
     )
@@ -547,6 +593,7 @@ def _engine(
     help="Count as remaining valid what is unexpired then (default: now).",
 )
 @JOBS
+@MAX_INPUT
 @_engine_options
 @click.option("--list", "list_", is_flag=True, help="List every certificate as well.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -556,6 +603,7 @@ def certs_summarize(
     problem: str,
     as_of: datetime | None,
     jobs: int,
+    max_input_gib: float,
     engine_name: EngineName,
     scheduler: str | None,
     list_: bool,
@@ -565,7 +613,8 @@ def certs_summarize(
     """Count a problem's certificates: total (a precertificate and its certificate once),
     precertificates without their certificate, first and last notBefore, remaining valid,
     kinds and validation types. Certificates that cannot be parsed are still counted, and
-    listed under errors.
+    listed under errors. Exit 2 when some input is not a certificate at all (a line of
+    something else, a damaged .gz): the figures may then be incomplete.
 
     \b
     Example:
@@ -582,6 +631,7 @@ def certs_summarize(
             problem=problem,
             as_of=_now(as_of),
             jobs=jobs,
+            max_bytes=_gib(max_input_gib),
             include_list=list_,
             include_pii=include_pii,
             progress=update,
@@ -589,8 +639,21 @@ def certs_summarize(
         )
     if as_json:
         click.echo(json.dumps(result.as_json(), indent=2))
-        return
-    _print_summary(result.evidence)
+    else:
+        _print_summary(result.evidence)
+    _exit_if_unread(result.evidence)
+
+
+def _exit_if_unread(evidence: Evidence) -> None:
+    """Exit 2 when some input was read as no certificate: the figures may be incomplete, and
+    a script must not take them as the whole count."""
+    unread = evidence.unread
+    if unread:
+        _err().print(
+            f"[bold red]error:[/] {len(unread):,} input(s) could not be read as certificates "
+            "(listed under errors): the figures may be incomplete"
+        )
+        sys.exit(EXIT_INPUT)
 
 
 def _print_summary(evidence: Evidence) -> None:
@@ -722,6 +785,7 @@ def _crl_options(command: Callable[..., Any]) -> Callable[..., Any]:
     help="When the CA plans to complete revocation: the date of Planned and Delayed rows.",
 )
 @JOBS
+@MAX_INPUT
 @click.option(
     "--include-pii", is_flag=True, help="Keep Subject and dNSNames of S/MIME certificates."
 )
@@ -738,6 +802,7 @@ def certs_appendix(
     due: datetime | None,
     planned: datetime | None,
     jobs: int,
+    max_input_gib: float,
     include_pii: bool,
 ) -> None:
     """Write the IRG 3.2 Appendix: the CSV of affected certificates, columns in the IRG's
@@ -747,7 +812,8 @@ def certs_appendix(
     (--issuer): Yes, with the CRL entry's date and reason; N/A for a certificate expired
     before it was revoked; else Planned, or Delayed past --deadline, dated --planned (N/A
     without it). A certificate no CRL shows revoked or not revoked is shown so too, and
-    reported: with --crl, the exit status is then 1.
+    reported: with --crl, the exit status is then 1. Exit 2 when some input is not a
+    certificate at all (a line of something else, a damaged .gz).
 
     \b
     Example:
@@ -763,6 +829,7 @@ def certs_appendix(
             as_of=_now(as_of),
             form=form,
             jobs=jobs,
+            max_bytes=_gib(max_input_gib),
             include_pii=include_pii,
             progress=update,
             crls=[Source.of(c) for c in crls],
@@ -787,13 +854,14 @@ def certs_appendix(
         )
     if result.revocation is not None:
         _revocation_warnings(result.crl_errors, [result.revocation])
-        if not result.revocation.proven:
-            sys.exit(EXIT_FINDINGS)
     elif result.form == "csv":
         _err().print(
             "[yellow]warning:[/] no --crl: no certificate is shown revoked; the unexpired ones "
             "are marked as not revoked"
         )
+    _exit_if_unread(result.evidence)
+    if result.revocation is not None and not result.revocation.proven:
+        sys.exit(EXIT_FINDINGS)
 
 
 @cli.command()
@@ -892,7 +960,7 @@ def check(
     options = check_job.CheckOptions(
         as_of=_now(as_of),
         posted=posted,
-        whiteboard=words(whiteboard),
+        whiteboard=whiteboard_words.words(whiteboard),
         select=_codes(select),
         ignore=_codes(ignore),
         template=template,
@@ -938,9 +1006,9 @@ def rules(as_json_flag: bool) -> None:
         ca-incident rules
         ca-incident rules --json | jq '.[] | select(.severity == "error") | .code'
     """
-    catalog = [RULES[code] for code in sorted(RULES)]
+    catalog = [check_registry.RULES[code] for code in sorted(check_registry.RULES)]
     if as_json_flag:
-        click.echo(json.dumps([rule_json(r) for r in catalog], indent=2))
+        click.echo(json.dumps([check_output.rule_json(r) for r in catalog], indent=2))
         return
     console = _out()
     for r in catalog:
@@ -956,10 +1024,10 @@ def explain(code: str) -> None:
     Example:
         ca-incident explain TL002
     """
-    found = RULES.get(code.upper())
+    found = check_registry.RULES.get(code.upper())
     if found is None:
         raise CaIncidentError(f"no rule '{code}': 'ca-incident rules' lists them")
-    click.echo(explain_rule(found), nl=False)
+    click.echo(check_output.explain(found), nl=False)
 
 
 @cli.command("deadline")
@@ -1021,6 +1089,7 @@ def deadline_command(
     help="Print one JSON object, with each certificate's state and the CRL that shows it.",
 )
 @JOBS
+@MAX_INPUT
 @ALLOW_OUTSIDE
 def revocation_command(
     paths: tuple[str, ...],
@@ -1034,6 +1103,7 @@ def revocation_command(
     as_of: datetime | None,
     as_json_flag: bool,
     jobs: int,
+    max_input_gib: float,
     allow_outside: bool,
 ) -> None:
     """Check revocation of the affected certificates against CRLs and the BR deadline.
@@ -1064,10 +1134,11 @@ def revocation_command(
     issuer_sources = [Source.of(i) for i in issuers]
     named = Path(paths[0]) if len(paths) == 1 else None
     if named is not None and (
-        (named / INCIDENT_FILE).exists() or (named.name == INCIDENT_FILE and named.is_file())
+        (named / incident_file.INCIDENT_FILE).exists()
+        or (named.name == incident_file.INCIDENT_FILE and named.is_file())
     ):
         folder = build_job.incident_folder(paths[0])
-        incident = load_incident(folder)
+        incident = incident_file.load_incident(folder)
         result = revocation_job.check_incident_revocation(
             incident,
             build_job.incident_files(folder, incident, allow_outside=allow_outside),
@@ -1077,6 +1148,7 @@ def revocation_command(
             reason=reason,
             as_of=moment,
             jobs=jobs,
+            max_bytes=_gib(max_input_gib),
             unverified=unverified,
             certificates=as_json_flag,
         )
@@ -1092,6 +1164,7 @@ def revocation_command(
                 ca_certificate=ca_cert,
                 as_of=moment,
                 jobs=jobs,
+                max_bytes=_gib(max_input_gib),
                 unverified=unverified,
                 certificates=as_json_flag,
             )
@@ -1281,6 +1354,7 @@ def status_command(
     "--select", multiple=True, metavar="CODE", help="Only finding codes starting with this."
 )
 @JOBS
+@MAX_INPUT
 @_engine_options
 @click.option(
     "--out",
@@ -1299,6 +1373,7 @@ def lint_command(
     severity: str,
     select: tuple[str, ...],
     jobs: int,
+    max_input_gib: float,
     engine_name: EngineName,
     scheduler: str | None,
     out: Path | None,
@@ -1332,6 +1407,7 @@ def lint_command(
                     severity=severity,
                     select=select,
                     jobs=jobs,
+                    max_bytes=_gib(max_input_gib),
                     out=out,
                     include_pii=include_pii,
                     progress=update,

@@ -29,6 +29,7 @@ from ca_incident.certs.appendix import (
 )
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
+from ca_incident.certs.read import MAX_BYTES
 from ca_incident.certs.record import CertRecord
 from ca_incident.checks.engine import selected_rules
 from ca_incident.checks.output import finding_json
@@ -103,6 +104,8 @@ class Build:
     """The incident as its bug shows it (posted times, whiteboard, questions), when the
     Bugzilla cache holds the bug: the clocks are judged on it, as ``status`` judges them."""
     jobs: int = 1
+    max_bytes: int = MAX_BYTES
+    """How much a compressed certificate file may hold once decompressed."""
 
     def __post_init__(self) -> None:
         self.data = ReportData(
@@ -173,6 +176,7 @@ def evidence_step(build: Build) -> None:
             problem.id,
             as_of=build.as_of,
             jobs=build.jobs,
+            max_bytes=build.max_bytes,
             keep=True,
             is_revoked=_revoked_by(build),
         )
@@ -474,6 +478,7 @@ def build(
     as_of: datetime,
     steps: Sequence[Step] = DEFAULT_STEPS,
     jobs: int = 1,
+    max_bytes: int = MAX_BYTES,
     template: str | None = None,
     out: str = OUT,
     posted: datetime | None = None,
@@ -492,6 +497,7 @@ def build(
         source=source,
         locate=locate,
         jobs=jobs,
+        max_bytes=max_bytes,
         template_name=template,
         posted=posted,
         clock_incident=clock_incident,
@@ -536,6 +542,7 @@ def build_folder(
     as_of: datetime,
     steps: Sequence[Step] = DEFAULT_STEPS,
     jobs: int = 1,
+    max_bytes: int = MAX_BYTES,
     template: str | None = None,
     write: bool = True,
     posted: datetime | None = None,
@@ -563,6 +570,7 @@ def build_folder(
         as_of=as_of,
         steps=steps,
         jobs=jobs,
+        max_bytes=max_bytes,
         template=template,
         out=str(target),
         posted=posted,

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from ca_incident.certs.appendix import Revocation, appendix_rows, crtsh_lines, write_csv
 from ca_incident.certs.evidence import Evidence, collect
 from ca_incident.certs.output import evidence_json
+from ca_incident.certs.read import MAX_BYTES
 from ca_incident.engines import Engine
 from ca_incident.revocation.crl import CrlError, CrlIndex, read_crls
 from ca_incident.revocation.status import ProblemRevocation, assess
@@ -42,9 +43,11 @@ def summarize(
     include_pii: bool = False,
     progress: Callable[[int], None] | None = None,
     engine: Engine | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Summarized:
     """Count a problem's certificates; with ``include_list``, keep every one for listing.
-    ``engine`` reads them (by default the local one with ``jobs`` processes)."""
+    ``engine`` reads them (by default the local one with ``jobs`` processes); a compressed
+    input may hold ``max_bytes`` once decompressed."""
     evidence = collect(
         inputs,
         problem,
@@ -53,6 +56,7 @@ def summarize(
         keep=include_list,
         progress=progress,
         engine=engine,
+        max_bytes=max_bytes,
     )
     return Summarized(evidence, include_list, include_pii)
 
@@ -109,6 +113,7 @@ def appendix(
     due: datetime | None = None,
     planned: datetime | None = None,
     engine: Engine | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> AppendixResult:
     """The IRG 3.2 Appendix of one problem: the CSV, or from 10,000 certificates on (with
     ``auto``) a crt.sh list.
@@ -119,7 +124,14 @@ def appendix(
     dated with the CA's ``planned`` completion (N/A without one). A certificate no CRL shows
     revoked or not revoked is shown the same way and counted as unknown in ``revocation``."""
     evidence = collect(
-        inputs, problem, as_of=as_of, jobs=jobs, keep=True, progress=progress, engine=engine
+        inputs,
+        problem,
+        as_of=as_of,
+        jobs=jobs,
+        keep=True,
+        progress=progress,
+        engine=engine,
+        max_bytes=max_bytes,
     )
     records = evidence.certificates or []
     summary = evidence.summary

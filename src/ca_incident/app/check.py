@@ -23,6 +23,7 @@ from ca_incident.app.build import (
     clocks_step,
 )
 from ca_incident.bugzilla.settings import Settings
+from ca_incident.certs.read import MAX_BYTES
 from ca_incident.checks.attachments import Attachment, read_attachment
 from ca_incident.checks.engine import Checked, check_input, kind_of, validate_codes
 from ca_incident.checks.output import (
@@ -186,6 +187,7 @@ def build_and_check(
     *,
     as_of: datetime,
     jobs: int = 1,
+    max_bytes: int = MAX_BYTES,
     allow_outside: bool = False,
     write: bool = True,
     posted: datetime | None = None,
@@ -199,6 +201,7 @@ def build_and_check(
         out,
         as_of=as_of,
         jobs=jobs,
+        max_bytes=max_bytes,
         allow_outside=allow_outside,
         write=write,
         posted=posted,

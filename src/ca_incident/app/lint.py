@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ca_incident.certs import tasks
+from ca_incident.certs.read import MAX_BYTES
 from ca_incident.certs.record import lenient_parsing, read_certificate
 from ca_incident.engines import Engine
 from ca_incident.engines.local import LocalEngine
@@ -228,6 +229,7 @@ def lint(
     progress: Callable[[int], None] | None = None,
     into: LintResult | None = None,
     engine: Engine | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> LintResult:
     """Lint every certificate and group the findings by code, into ``into`` (a new result by
     default). An interrupt (Ctrl-C) propagates to the caller once the outputs written so far
@@ -246,11 +248,18 @@ def lint(
             fold = _Fold(severity, tuple(select), include_pii)
             headed = (FINDINGS_FILE,)
             for part in fold_on_cluster(
-                inputs, profile, engine, fold, out=out, headed=headed, progress=progress
+                inputs,
+                profile,
+                engine,
+                fold,
+                out=out,
+                headed=headed,
+                progress=progress,
+                max_bytes=max_bytes,
             ):
                 _merge(result, part, names)
             return result
-        for linted in iter_linted(inputs, profile, jobs, engine=engine):
+        for linted in iter_linted(inputs, profile, jobs, max_bytes=max_bytes, engine=engine):
             done += 1
             if progress is not None:
                 progress(done)

@@ -10,6 +10,7 @@ from typing import Any
 
 from ca_incident.certs.appendix import Revocation, RevocationState
 from ca_incident.certs.evidence import collect
+from ca_incident.certs.read import MAX_BYTES
 from ca_incident.certs.record import CertRecord
 from ca_incident.clocks import revocation_deadline
 from ca_incident.errors import CaIncidentError
@@ -129,6 +130,7 @@ def check_revocation(
     ca_certificate: bool = False,
     as_of: datetime,
     jobs: int = 1,
+    max_bytes: int = MAX_BYTES,
     unverified: bool = False,
     certificates: bool = False,
 ) -> RevocationResult:
@@ -147,6 +149,7 @@ def check_revocation(
         None,
         as_of,
         jobs,
+        max_bytes,
         ca_certificates=ca_certificate,
         unverified=unverified,
         certificates=certificates,
@@ -163,6 +166,7 @@ def check_incident_revocation(
     reason: int | None = None,
     as_of: datetime,
     jobs: int = 1,
+    max_bytes: int = MAX_BYTES,
     unverified: bool = False,
     certificates: bool = False,
 ) -> RevocationResult:
@@ -197,6 +201,7 @@ def check_incident_revocation(
         expected,
         as_of,
         jobs,
+        max_bytes,
         ca_certificates=plan.ca_certificates if plan is not None else False,
         unverified=unverified,
         certificates=certificates,
@@ -211,6 +216,7 @@ def _assess(
     expected_completion: datetime | None,
     as_of: datetime,
     jobs: int,
+    max_bytes: int,
     *,
     ca_certificates: bool,
     unverified: bool,
@@ -225,7 +231,7 @@ def _assess(
     if certificates:
         result.certificates = {}
     for name, group in groups:
-        evidence = collect(group, name, as_of=as_of, keep=True, jobs=jobs)
+        evidence = collect(group, name, as_of=as_of, keep=True, jobs=jobs, max_bytes=max_bytes)
         records = evidence.certificates or []
         figures, columns = assess(
             name,

@@ -104,6 +104,13 @@ class Evidence:
     certificates: list[CertRecord] | None = None
     """Counted certificates, then unpaired precertificates; only with ``keep=True``."""
 
+    @property
+    def unread(self) -> list[ReadError]:
+        """Inputs read as no certificate at all, nothing counted for them (a line that is
+        not a certificate, a damaged .gz, a file that holds nothing): the figures may miss
+        what they held. Certificates that cannot be parsed are counted, so not here."""
+        return [error for error in self.errors if error.sha256 is None]
+
 
 Light = tuple[
     str, str | None, str | None, bytes | None, datetime | None, datetime | None, str, str | None
@@ -294,68 +301,79 @@ class Tally:
         types: dict[str, int] = {}
         first: datetime | None = None
         last: datetime | None = None
-        for number, record in numbered:
-            if progress is not None and number % 1000 == 0:
-                progress(number)
-            if type(record) is tuple:
-                # The common case, kept flat: an ordinary certificate from a worker.
-                sha, issuer, serial, pair_key, not_before, not_after, kind, validation_type = record
-                if sha in seen:
+        # Counted here and added to the summary at the end: a local is cheaper to bump.
+        count = duplicates = expired = remaining_valid = 0
+        add_seen, add_serial = seen.add, final_serials.add
+        try:
+            for number, record in numbered:
+                if progress is not None and number % 1000 == 0:
+                    progress(number)
+                if type(record) is tuple:
+                    # The common case, kept flat: an ordinary certificate from a worker.
+                    sha, issuer, serial, pair_key, not_before, not_after, kind, validation_type = (
+                        record
+                    )
+                    if sha in seen:
+                        duplicates += 1
+                        continue
+                    add_seen(sha)
+                    count += 1
+                    kinds[kind] = kinds.get(kind, 0) + 1
+                    if validation_type:
+                        types[validation_type] = types.get(validation_type, 0) + 1
+                    if not_before is not None:
+                        if first is None or not_before < first:
+                            first = not_before
+                        if last is None or not_before > last:
+                            last = not_before
+                    if not_after is not None and not_after <= as_of:
+                        expired += 1
+                    elif is_revoked is None or not is_revoked(_light_record(record)):
+                        remaining_valid += 1
+                    if serial is not None:
+                        final_keys[(issuer, serial, pair_key)] = None
+                        add_serial(serial)
+                    continue
+                assert isinstance(record, CertRecord)
+                if _fingerprint_only(record):
+                    if record.sha256 in seen or record.sha256 in hashes:
+                        summary.duplicates += 1
+                    else:
+                        hashes[record.sha256] = record if keep else None
+                    continue
+                if record.sha256 in seen:
                     summary.duplicates += 1
                     continue
-                seen.add(sha)
-                summary.count += 1
-                kinds[kind] = kinds.get(kind, 0) + 1
-                if validation_type:
-                    types[validation_type] = types.get(validation_type, 0) + 1
-                if not_before is not None:
-                    if first is None or not_before < first:
-                        first = not_before
-                    if last is None or not_before > last:
-                        last = not_before
-                if not_after is not None and not_after <= as_of:
-                    summary.expired += 1
-                elif is_revoked is None or not is_revoked(_light_record(record)):
-                    summary.remaining_valid += 1
-                if serial is not None:
-                    final_keys[(issuer, serial, pair_key)] = None
-                    final_serials.add(serial)
-                continue
-            assert isinstance(record, CertRecord)
-            if _fingerprint_only(record):
-                if record.sha256 in seen or record.sha256 in hashes:
-                    summary.duplicates += 1
-                else:
-                    hashes[record.sha256] = record if keep else None
-                continue
-            if record.sha256 in seen:
-                summary.duplicates += 1
-                continue
-            seen.add(record.sha256)
-            if record.precertificate:
-                precertificates.append(record)
-                continue
-            _count(summary, record, as_of, is_revoked)
-            if record.fatal is not None:
-                evidence.errors.append(
-                    ReadError(record.source, record.index, record.sha256, record.fatal)
-                )
-            elif record.errors and record.errors[0].startswith(_AROUND):
-                evidence.warnings.append(
-                    ReadError(record.source, record.index, record.sha256, record.errors[0])
-                )
-            if record.serial is not None:
-                final_keys[(record.issuer, record.serial, record.pair_key)] = (
-                    record if keep else None
-                )
-                final_serials.add(record.serial)
-            if keep:
-                assert evidence.certificates is not None
-                evidence.certificates.append(record)
-        summary.note_issued(first)
-        summary.note_issued(last)
-        summary.kinds.update(kinds)
-        summary.types.update(types)
+                seen.add(record.sha256)
+                if record.precertificate:
+                    precertificates.append(record)
+                    continue
+                _count(summary, record, as_of, is_revoked)
+                if record.fatal is not None:
+                    evidence.errors.append(
+                        ReadError(record.source, record.index, record.sha256, record.fatal)
+                    )
+                elif record.errors and record.errors[0].startswith(_AROUND):
+                    evidence.warnings.append(
+                        ReadError(record.source, record.index, record.sha256, record.errors[0])
+                    )
+                if record.serial is not None:
+                    final_keys[(record.issuer, record.serial, record.pair_key)] = (
+                        record if keep else None
+                    )
+                    final_serials.add(record.serial)
+                if keep:
+                    assert evidence.certificates is not None
+                    evidence.certificates.append(record)
+        finally:
+            summary.count += count
+            summary.duplicates += duplicates
+            summary.expired += expired
+            summary.remaining_valid += remaining_valid
+            summary.note_issued(first)
+            summary.note_issued(last)
+            summary.kinds.update(kinds)
+            summary.types.update(types)
 
     def unpaired(self, precertificate: CertRecord) -> None:
         """A precertificate whose certificate is not among the inputs: counted apart."""

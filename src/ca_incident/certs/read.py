@@ -35,11 +35,10 @@ _CRTSH = re.compile(rb"^https?://crt\.sh/\?(?:[^\s#]*&)?sha256=([0-9A-Fa-f]{64})
 _CRTSH_ID = re.compile(rb"^https?://crt\.sh/\?(?:[^\s#]*&)?id=\d+")
 _BASE64 = re.compile(rb"^[A-Za-z0-9+/]{40,}={0,2}$")
 _BASE64_PART = re.compile(rb"^[A-Za-z0-9+/]+={0,2}$")
-_PLAIN_BLOCK = re.compile(
-    rb"\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\r\n]*)-----END CERTIFICATE-----"
-)
-"""A certificate block with nothing but base64 and line breaks in it, after white space: no
-'-' inside, so a match ends at the first END line and never runs past a BEGIN line."""
+_PLAIN_BEGIN = re.compile(rb"\s*-----BEGIN CERTIFICATE-----")
+"""A certificate block's BEGIN line after nothing but white space: matched without looking
+further than the white space, so trying it costs nothing where text comes first."""
+_PLAIN_END = b"-----END CERTIFICATE-----"
 
 
 class Item(NamedTuple):
@@ -437,12 +436,17 @@ def _iter_text(
         position = 0
         while True:
             if not waiting and not scanner.partial:
-                # The common case: plain certificate blocks, one after another, each one
-                # regular-expression match, read as the general path below would read them.
-                while (match := _PLAIN_BLOCK.match(buffer, position)) is not None:
-                    stop = match.end()
+                # The common case: certificate blocks after white space, one after another,
+                # read as the general path below reads them: the body ends at its first '-',
+                # which must start the END line.
+                while (begin_match := _PLAIN_BEGIN.match(buffer, position)) is not None:
+                    body = begin_match.end()
+                    close = buffer.find(b"-", body)
+                    if close < 0 or not buffer.startswith(_PLAIN_END, close):
+                        break
+                    stop = close + len(_PLAIN_END)
                     scanner.line += buffer.count(b"\n", position, stop)
-                    yield scanner.block(b"CERTIFICATE", match.group(1), scanner.line)
+                    yield scanner.block(b"CERTIFICATE", buffer[body:close], scanner.line)
                     position = stop
                 look = max(look, position)
             if waiting:
@@ -551,8 +555,8 @@ def _nothing(source: str, named: bool, why: str) -> Iterator[Item]:
 
 
 def _pem_item(source: str, index: int, label: bytes, body: bytes, line: int) -> Item:
-    name = label.decode()
     if label not in _CERT_LABELS:
+        name = label.decode("ascii", "backslashreplace")
         what = "a CRL" if b"CRL" in label else f"a '{name}' block"
         return Item(source, index, error=f"PEM block is {what}, not a certificate", line=line)
     try:
@@ -567,7 +571,7 @@ def _pem_item(source: str, index: int, label: bytes, body: bytes, line: int) -> 
 def _unclosed_item(source: str, index: int, label: bytes, body: bytes, line: int) -> Item:
     """A block whose END line is missing. A certificate in it is still read (and counted):
     only its armour is broken."""
-    name = label.decode("latin-1")
+    name = label.decode("ascii", "backslashreplace")
     why = f"PEM block '{name}' has no END line"
     if label not in _CERT_LABELS:
         return Item(source, index, error=why, line=line)

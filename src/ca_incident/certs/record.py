@@ -184,8 +184,6 @@ def _read_with_cryptography(c: x509.Certificate, der: bytes, record: CertRecord)
             record.errors.append(f"extensions: cryptography: {exc}")
         else:
             names = _read_extensions(extensions, record)
-            if index is not None:
-                _remember_values(index[2], record)
     if failed:
         _read_leniently(der, record, all_fields=False, only=failed)
     _classify(record, der)
@@ -252,8 +250,8 @@ def _tlv_at(der: bytes, at: int, end: int) -> tuple[int, int, int]:
     return tag, start, stop
 
 
-Extensions = list[tuple[bytes, bytes]]
-"""Each extension's OID (contents octets) and value (the OCTET STRING's contents)."""
+Extensions = dict[bytes, bytes]
+"""Each extension's value (the OCTET STRING's contents) by its OID (contents octets)."""
 
 
 def _tbs_index(der: bytes) -> tuple[bytes, bytes, Extensions] | None:
@@ -291,11 +289,11 @@ def _tbs_index(der: bytes) -> tuple[bytes, bytes, Extensions] | None:
                 break
             at = stop
         else:
-            return (tbs, issuer, []) if issuer else None
+            return (tbs, issuer, {}) if issuer else None
         tag, at, end = tlv_at(der, start, stop)
         if tag != 0x30 or end != stop or not issuer:
             return None
-        values: Extensions = []
+        values: Extensions = {}
         while at < end:
             # Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue
             # OCTET STRING }; an OID is short, so its length byte is read inline.
@@ -311,20 +309,27 @@ def _tbs_index(der: bytes) -> tuple[bytes, bytes, Extensions] | None:
             oid_stop = start + 2 + der[start + 1]
             if der[start] != 0x06 or der[start + 1] >= 0x80 or oid_stop > stop:
                 return None
-            if der[oid_stop] == 0x01:  # critical: DER encodes only TRUE, as 01 01 FF
-                if der[oid_stop : oid_stop + 3] != b"\x01\x01\xff":
+            at = oid_stop
+            if der[at] == 0x01:  # critical: DER encodes only TRUE, as 01 01 FF
+                if der[at : at + 3] != b"\x01\x01\xff":
                     return None
-                tag, value_start, value_stop = tlv_at(der, oid_stop + 3, stop)
-            else:
-                tag, value_start, value_stop = tlv_at(der, oid_stop, stop)
-            if tag != 0x04 or value_stop != stop:
+                at += 3
+            # The value is an OCTET STRING that ends the extension.
+            if der[at] != 0x04:
                 return None
-            values.append((der[start + 2 : oid_stop], der[value_start:value_stop]))
+            if der[at + 1] == stop - at - 2:
+                value_start = at + 2
+            else:
+                tag, value_start, value_stop = tlv_at(der, at, stop)
+                if value_stop != stop:
+                    return None
+            oid = der[start + 2 : oid_stop]
+            if oid in values:
+                return None  # a repeated extension: cryptography says so
+            values[oid] = der[value_start:stop]
             at = stop
     except (_NotPlain, IndexError):
         return None
-    if len({oid for oid, _ in values}) != len(values):
-        return None  # a repeated extension: cryptography says so
     return tbs, issuer, values
 
 
@@ -335,10 +340,33 @@ _POISON_OID = _POISON_DER[2:]
 _SCT_OID = _SCT_DER[2:]
 _ASCII = re.compile(rb"[\x00-\x7f]*")
 
-_VALUES: dict[bytes, tuple[str, ...]] = {}
-"""Policy and EKU extension values, by their OID and exact DER, as cryptography read them:
-an incident's certificates share a few, so each is parsed by cryptography once."""
+_VALUES: dict[bytes, tuple[str, ...] | None] = {}
+"""Policy and EKU extension values by their OID and exact DER, as read: an incident's
+certificates share a few, so each is parsed once."""
 _VALUES_SIZE = 4096
+
+
+def _oid_list(oid: bytes, value: bytes) -> tuple[str, ...] | None:
+    """The OIDs of a certificatePolicies or extKeyUsage value in strict DER (asn1crypto,
+    which the lenient reading uses too); None when it is not, and cryptography reads the
+    certificate. A function of the bytes alone, whatever was read before."""
+    key = oid + value
+    if key in _VALUES:
+        return _VALUES[key]
+    found: tuple[str, ...] | None
+    try:
+        if oid == _EKU_OID:
+            found = tuple(u.dotted for u in asn1_x509.ExtKeyUsageSyntax.load(value, strict=True))
+        else:
+            policies = asn1_x509.CertificatePolicies.load(value, strict=True)
+            found = tuple(p["policy_identifier"].dotted for p in policies)
+    except Exception:
+        found = None
+    if len(_VALUES) >= _VALUES_SIZE:
+        _VALUES.clear()
+    _VALUES[key] = found
+    return found
+
 
 Indexed = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
 """DNS names, SAN e-mail addresses, policy OIDs, EKU OIDs, precertificate, SCT list."""
@@ -347,34 +375,35 @@ Indexed = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ..
 def _indexed_extensions(values: Extensions) -> Indexed | None:
     """The extension fields the report needs, without cryptography's ``extensions``: SAN
     names read from the DER (plain ASCII dNSName and rfc822Name entries, IP addresses
-    skipped); policies and EKU as cryptography read the same bytes before. None when
-    anything is unusual or new: then cryptography reads the extensions."""
+    skipped); policies and EKU by their OIDs. None when anything is unusual: then
+    cryptography reads the extensions. Whether it applies, and what it reads, depends on the
+    certificate's bytes alone, so a certificate reads the same in any order or process."""
     dns: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     policies: tuple[str, ...] = ()
     eku: tuple[str, ...] = ()
-    precertificate = has_scts = False
-    for oid, value in values:
-        if oid == _SAN_OID:
-            names = _san_names(value)
-            if names is None:
-                return None
-            dns, emails = names
-        elif oid in (_POLICIES_OID, _EKU_OID):
-            known = _VALUES.get(oid + value)
-            if known is None:
-                return None
-            if oid == _EKU_OID:
-                eku = known
-            else:
-                policies = known
-        elif oid == _POISON_OID:
-            if value != b"\x05\x00":
-                return None
-            precertificate = True
-        elif oid == _SCT_OID:
-            has_scts = True
-    return dns, emails, policies, eku, precertificate, has_scts
+    value = values.get(_SAN_OID)
+    if value is not None:
+        names = _san_names(value)
+        if names is None:
+            return None
+        dns, emails = names
+    value = values.get(_POLICIES_OID)
+    if value is not None:
+        known = _oid_list(_POLICIES_OID, value)
+        if known is None:
+            return None
+        policies = known
+    value = values.get(_EKU_OID)
+    if value is not None:
+        known = _oid_list(_EKU_OID, value)
+        if known is None:
+            return None
+        eku = known
+    poison = values.get(_POISON_OID)
+    if poison is not None and poison != b"\x05\x00":
+        return None
+    return dns, emails, policies, eku, poison is not None, _SCT_OID in values
 
 
 def _san_names(value: bytes) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -402,17 +431,6 @@ def _san_names(value: bytes) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
             return None
         at = stop
     return tuple(dns), tuple(emails)
-
-
-def _remember_values(values: Extensions, record: CertRecord) -> None:
-    """After cryptography read the extensions: their policies and EKU by their bytes."""
-    if len(_VALUES) >= _VALUES_SIZE:
-        _VALUES.clear()
-    for oid, value in values:
-        if oid == _POLICIES_OID:
-            _VALUES[oid + value] = record.policy_oids
-        elif oid == _EKU_OID:
-            _VALUES[oid + value] = record.eku
 
 
 _ISSUER_NAMES: dict[bytes, str] = {}
