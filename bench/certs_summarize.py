@@ -8,7 +8,8 @@ Prints three figures, each measured in this run:
 3. peak RSS of ``ca-incident certs summarize`` over 1,000,000 distinct certificates: target
    under 1 GiB.
 
-Medians of interleaved repeats; this machine is shared and noisy.
+Each ratio is the median over rounds of the ratio within a round (the runs of a round take
+turns, moments apart): this machine is shared, and its speed drifts over minutes.
 
     python -m bench --only certs     (BENCH_CERTS=200000 BENCH_MILLION=1000000 BENCH_REPEAT=3)
     python -m bench --only certs --quick          (20,000 and 100,000 certificates, 1 repeat)
@@ -25,13 +26,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from bench.corpus import certificates, write_pem_bundle
 from bench.result import Result, setting
-from bench.timing import median_seconds, peak_of_command
+from bench.timing import paired_runs, peak_of_command
 from ca_incident.certs.evidence import collect
 
 AS_OF = datetime(2026, 11, 27, tzinfo=UTC)
@@ -97,7 +99,7 @@ def _command(bundle: Path, jobs: int, count: int) -> None:
 
 
 def _end_to_end(bundle: Path, count: int, repeat: int) -> list[Result]:
-    seconds = median_seconds(
+    seconds, ratios = paired_runs(
         [
             lambda: bare_file_loop(bundle),
             lambda: _command(bundle, 1, count),
@@ -107,9 +109,14 @@ def _end_to_end(bundle: Path, count: int, repeat: int) -> list[Result]:
     )
     b, s, d = (count / t for t in seconds)
     single = Result(
-        "certs: end to end --json / bare loop over the file", s / b, SUMMARIZE_TARGET, True, "x"
+        "certs: end to end --json / bare loop over the file",
+        median(ratios[1]),
+        SUMMARIZE_TARGET,
+        True,
+        "x",
     )
-    double = Result("certs: end to end --jobs 2 / --jobs 1", d / s, JOBS_2_TARGET, True, "x")
+    jobs = median(one / two for one, two in zip(ratios[2], ratios[1], strict=True))
+    double = Result("certs: end to end --jobs 2 / --jobs 1", jobs, JOBS_2_TARGET, True, "x")
     print(f"bare loop over the PEM file {b:>9,.0f} certificates/s (median of {repeat})")
     print(f"ca-incident ... --json      {s:>9,.0f} certificates/s (a new process each run)")
     print(f"ca-incident ... --jobs 2    {d:>9,.0f} certificates/s")
@@ -125,12 +132,13 @@ def _throughput(bundle: Path, count: int, repeat: int) -> list[Result]:
         evidence = collect([bundle], as_of=AS_OF, jobs=jobs)
         assert evidence.summary.count == count, evidence.summary
 
-    seconds = median_seconds(
+    seconds, ratios = paired_runs(
         [lambda: bare_loop(ders), lambda: summarize(1), lambda: summarize(2)], repeat
     )
     b, s, d = (count / t for t in seconds)
-    single = Result("certs: summarize / bare loop", s / b, SUMMARIZE_TARGET, True, "x")
-    double = Result("certs: --jobs 2 / single process", d / s, JOBS_2_TARGET, True, "x")
+    single = Result("certs: summarize / bare loop", median(ratios[1]), SUMMARIZE_TARGET, True, "x")
+    jobs = median(one / two for one, two in zip(ratios[2], ratios[1], strict=True))
+    double = Result("certs: --jobs 2 / single process", jobs, JOBS_2_TARGET, True, "x")
     print(f"bare cryptography loop      {b:>9,.0f} certificates/s (median of {repeat})")
     print(f"certs summarize             {s:>9,.0f} certificates/s")
     print(f"certs summarize --jobs 2    {d:>9,.0f} certificates/s")

@@ -21,6 +21,27 @@ def median_seconds(actions: Sequence[Callable[[], object]], repeat: int) -> list
     return [statistics.median(times) for times in runs]
 
 
+def paired_runs(
+    actions: Sequence[Callable[[], object]], repeat: int
+) -> tuple[list[float], list[list[float]]]:
+    """Each action's median wall time over ``repeat`` rounds, and for each action its
+    speed as a ratio to the first action's in each round (the first action's time over its
+    own). The actions take turns within a round, in alternating order, so a ratio compares
+    runs moments apart: on a shared machine whose speed drifts over minutes, the median of
+    those ratios is steadier than the ratio of the medians."""
+    runs: list[list[float]] = [[] for _ in actions]
+    for round_number in range(repeat):
+        order = list(range(len(actions)))
+        if round_number % 2:
+            order.reverse()
+        for index in order:
+            started = time.perf_counter()
+            actions[index]()
+            runs[index].append(time.perf_counter() - started)
+    ratios = [[base / own for base, own in zip(runs[0], times, strict=True)] for times in runs]
+    return [statistics.median(times) for times in runs], ratios
+
+
 _PEAK_PROBE = (
     "import sys\n"
     "from ca_incident.cli import cli\n"

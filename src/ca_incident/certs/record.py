@@ -9,7 +9,6 @@ never fails, so even a certificate nothing can parse is counted and listed.
 from __future__ import annotations
 
 import hashlib
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -338,7 +337,6 @@ _POLICIES_OID = bytes.fromhex("551d20")
 _EKU_OID = bytes.fromhex("551d25")
 _POISON_OID = _POISON_DER[2:]
 _SCT_OID = _SCT_DER[2:]
-_ASCII = re.compile(rb"[\x00-\x7f]*")
 
 _VALUES: dict[bytes, tuple[str, ...] | None] = {}
 """Policy and EKU extension values by their OID and exact DER, as read: an incident's
@@ -424,7 +422,7 @@ def _san_names(value: bytes) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
             return None
         if tag in (0x82, 0x81):
             text = value[start:stop]
-            if _ASCII.fullmatch(text) is None:
+            if not text.isascii():
                 return None
             (dns if tag == 0x82 else emails).append(text.decode("ascii"))
         elif tag != 0x87 or stop - start not in (4, 16):
@@ -711,7 +709,11 @@ def _classify(record: CertRecord, der: bytes = b"") -> None:
     policies it lists first. Otherwise a TLS policy OID gives TLS and its validation type,
     then serverAuth TLS, and anything else is "other".
     """
-    smime_policy = next((oid for oid in record.policy_oids if oid.startswith(SMIME_PREFIX)), None)
+    smime_policy = None
+    for oid in record.policy_oids:
+        if oid.startswith(SMIME_PREFIX):
+            smime_policy = oid
+            break
     if (
         smime_policy is not None
         or EMAIL_PROTECTION in record.eku
