@@ -550,3 +550,20 @@ def test_issuer_cache_gives_cryptographys_string() -> None:
         assert record.issuer == expected, item.source
         checked += 1
     assert checked > 1100
+
+
+@pytest.mark.parametrize("corpus", ["zlint", "pkilint"])
+def test_counting_without_a_listing_gives_the_listings_figures(corpus: str) -> None:
+    """Without --list the subject and e-mail addresses are not read: the summary, errors
+    and warnings are still those of a run that reads everything."""
+    from dataclasses import asdict
+
+    from .helpers import shared_path
+
+    folder = shared_path("corpus", "certs", corpus)
+    counted = collect([folder], as_of=AS_OF)
+    listed = collect([folder], as_of=AS_OF, keep=True)
+    assert asdict(counted.summary) == asdict(listed.summary)
+    assert counted.summary.count > 100
+    assert counted.errors == listed.errors and counted.warnings == listed.warnings
+    assert any(r.subject for r in listed.certificates or [])
