@@ -651,7 +651,9 @@ def _dedup_bucket(
 ) -> tuple[Any, ...]:
     """Deduplicate and count the records of one SHA-256 bucket, from every partition; send
     the counted certificates and the precertificates on by serial."""
-    merged = list(heapq.merge(*(p.unpack() for p in parts), key=_first))
+    # Each part is in input order, and the parts come in partition order: joined, they are
+    # in input order.
+    merged = [placed for p in parts for placed in p.unpack()]
     for place, record in merged:
         if type(record) is not tuple:
             cast(CertRecord, record).index += offsets[place >> _PLACE]
@@ -818,7 +820,10 @@ def _collect_on_cluster(
     """:func:`collect` on a cluster: read, deduplicate and count, pair; merge the partial
     results here. On an interrupt the futures are cancelled."""
     planned = list(tasks.plan(paths, CLUSTER_RANGE, max_bytes))
-    partitions = tasks.batches(planned, CLUSTER_RANGE)
+    size = tasks.even_range(sum(t.size for t in planned), CLUSTER_RANGE, cluster.workers)
+    if size < CLUSTER_RANGE:
+        planned = list(tasks.plan(paths, size, max_bytes))
+    partitions = tasks.batches(planned, size)
     buckets = cluster.workers
     futures: list[Any] = []
 

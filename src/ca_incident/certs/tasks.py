@@ -278,6 +278,17 @@ def in_file_order(
         position.line += newlines
 
 
+def even_range(total: int, limit: int, workers: int, least: int = 1 << 20) -> int:
+    """Bytes a partition, at most ``limit``, that cut ``total`` bytes into a multiple of
+    ``workers`` partitions of about equal size: in the last round every worker has one,
+    instead of one worker reading while the others wait."""
+    if total <= 0 or workers <= 1:
+        return limit
+    count = -(-total // limit)
+    count = -(-count // workers) * workers
+    return max(least, min(limit, -(-total // count)))
+
+
 Numbered = tuple[int, Task]
 """A task with its number in input order."""
 
