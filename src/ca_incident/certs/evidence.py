@@ -608,9 +608,9 @@ def _serial_bucket(serial: str, buckets: int) -> int:
     return zlib.crc32(serial.encode()) % buckets
 
 
-Size = tuple[int, int, int, list[tuple[int, Item]]]
-"""Of a task read: results, certificates, lines, and the items that are not certificates,
-with their positions."""
+Size = tuple[int, int, int, list[tuple[int, Item]], int]
+"""Of a task read: results, certificates, lines, the items that are not certificates with
+their positions, and precertificates."""
 
 
 def _read_partition(
@@ -623,20 +623,21 @@ def _read_partition(
         results, newlines = _task_results(task, keep)
         items: list[tuple[int, Item]] = []
         base = number << _PLACE
-        count = 0
+        count = precertificates = 0
         for position, result in enumerate(results):
             count += 1
             if type(result) is tuple:
                 sha = result[0]
             elif isinstance(result, CertRecord):
                 sha = result.sha256
+                precertificates += result.precertificate
             else:
                 items.append((position, cast(Item, result)))
                 continue
             routed[_sha_bucket(sha, buckets)].append(
                 (base | position, cast(CertRecord | Light, result))
             )
-        sizes.append((number, (count, count - len(items), newlines, items)))
+        sizes.append((number, (count, count - len(items), newlines, items, precertificates)))
     return (sizes, *map(Packed, routed))
 
 
@@ -647,10 +648,12 @@ def _dedup_bucket(
     is_revoked: Callable[[CertRecord], bool] | None,
     offsets: list[int],
     buckets: int,
+    route: bool,
     *parts: Packed[list[Placed]],
 ) -> tuple[Any, ...]:
-    """Deduplicate and count the records of one SHA-256 bucket, from every partition; send
-    the counted certificates and the precertificates on by serial."""
+    """Deduplicate and count the records of one SHA-256 bucket, from every partition; with
+    ``route`` (a listing is wanted, or some partition holds a precertificate), send the
+    counted certificates and the precertificates on by serial, for pairing."""
     # Each part is in input order, and the parts come in partition order: joined, they are
     # in input order.
     merged = [placed for p in parts for placed in p.unpack()]
@@ -661,6 +664,12 @@ def _dedup_bucket(
     evidence = Evidence(part.summary, certificates=[] if keep else None)
     tally = Tally(evidence, as_of, keep, is_revoked)
     tally.read(merged)
+    if not route:
+        # Nothing to pair or list: only the certificates reported need their places.
+        reported = {e.sha256 for e in (*evidence.errors, *evidence.warnings)}
+        part.errors, part.warnings = _placed_reports(merged, reported, evidence)
+        tally.hashes_only()
+        return (part, 0, *(Packed(([], [])) for _ in range(buckets)))
     # Where each kept thing stands in input order: the first parsed copy of a certificate is
     # the one counted, the first of a SHA-256 known alone the one listed.
     first: dict[str, int] = {}
@@ -713,6 +722,23 @@ def _dedup_bucket(
     part.warnings = [(first[w.sha256 or ""], w) for w in evidence.warnings]
     count = len(tally.precertificates)
     return (part, count, *map(Packed, zip(finals, precertificates, strict=True)))
+
+
+def _placed_reports(
+    merged: list[Placed], reported: set[str | None], evidence: Evidence
+) -> tuple[list[tuple[int, ReadError]], list[tuple[int, ReadError]]]:
+    """The errors and warnings with the place of their certificate's first parsed copy."""
+    first: dict[str, int] = {}
+    if reported:
+        for place, record in merged:
+            sha = record[0] if type(record) is tuple else cast(CertRecord, record).sha256
+            parsed = type(record) is tuple or not _fingerprint_only(cast(CertRecord, record))
+            if parsed and sha in reported and sha not in first:
+                first[sha] = place
+    return (
+        [(first[e.sha256 or ""], e) for e in evidence.errors],
+        [(first[w.sha256 or ""], w) for w in evidence.warnings],
+    )
 
 
 _first = operator.itemgetter(0)
@@ -844,6 +870,7 @@ def _collect_on_cluster(
         starts = tasks.starts(planned, [(size[0], size[2]) for size in sizes])
         errors = _item_errors(starts, sizes)
         offsets = [start.index for start, _ in starts]
+        route = keep or any(size[4] for size in sizes)
         counted = [
             submit(
                 _dedup_bucket,
@@ -853,6 +880,7 @@ def _collect_on_cluster(
                 is_revoked,
                 offsets,
                 buckets,
+                route,
                 *(part(r, 1 + b) for r in reads),
             )
             for b in range(buckets)
@@ -860,7 +888,7 @@ def _collect_on_cluster(
         del reads
         finished: list[Any] = []
         # Without a precertificate there is nothing to pair: only a listing needs the step.
-        if keep or sum(cluster.gather([part(c, 1) for c in counted])):
+        if route and (keep or sum(cluster.gather([part(c, 1) for c in counted]))):
             pairs = [
                 submit(_pair_bucket, name, keep, *(part(c, 2 + b) for c in counted))
                 for b in range(buckets)
