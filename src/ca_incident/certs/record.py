@@ -1,9 +1,17 @@
 """One certificate as the incident report needs it, read so that nothing is ever lost.
 
-``cryptography`` reads each field; where it refuses a certificate or a field (malformed names,
-extensions, dates — incidents are about broken certificates), ``asn1crypto`` reads it
-leniently and the record says what could not be read by whom. The SHA-256 of the exact DER
-never fails, so even a certificate nothing can parse is counted and listed.
+``cryptography`` loads the certificate and reads its fields; where it refuses a certificate or
+a field (malformed names, extensions, dates — incidents are about broken certificates),
+``asn1crypto`` reads it leniently and the record says what could not be read by whom. The
+SHA-256 of the exact DER never fails, so even a certificate nothing can parse is counted and
+listed.
+
+The five extension fields the report needs (SAN names, policies, EKU, poison, SCT list) are
+read by one walk over the TBS in strict DER, without cryptography building an object for
+every extension; anything not plain (a long-form length where a short one fits, a repeated
+extension, a SAN name of another kind) goes to cryptography as above. Extensions the report
+does not read are not judged here: a malformed authority key identifier is pkilint's to
+report (``ca-incident lint``), not a reason to lose the SAN.
 """
 
 from __future__ import annotations
