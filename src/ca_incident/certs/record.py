@@ -360,10 +360,14 @@ certificates share a few, so each is parsed once."""
 _VALUES_SIZE = 4096
 
 
-def _oid_list(oid: bytes, value: bytes) -> tuple[str, ...] | None:
-    """The OIDs of a certificatePolicies or extKeyUsage value in strict DER (asn1crypto,
-    which the lenient reading uses too); None when it is not, and cryptography reads the
-    certificate. A function of the bytes alone, whatever was read before."""
+def _oid_list(values: Extensions, oid: bytes) -> tuple[str, ...] | None:
+    """The OIDs of the certificatePolicies or extKeyUsage extension in strict DER (asn1crypto,
+    which the lenient reading uses too), none without the extension; None when it is not
+    strict DER, and cryptography reads the certificate. A function of the bytes alone,
+    whatever was read before."""
+    value = values.get(oid)
+    if value is None:
+        return ()
     key = oid + value
     if key in _VALUES:
         return _VALUES[key]
@@ -394,26 +398,16 @@ def _indexed_extensions(values: Extensions) -> Indexed | None:
     certificate's bytes alone, so a certificate reads the same in any order or process."""
     dns: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
-    policies: tuple[str, ...] = ()
-    eku: tuple[str, ...] = ()
     value = values.get(_SAN_OID)
     if value is not None:
         names = _san_names(value)
         if names is None:
             return None
         dns, emails = names
-    value = values.get(_POLICIES_OID)
-    if value is not None:
-        known = _oid_list(_POLICIES_OID, value)
-        if known is None:
-            return None
-        policies = known
-    value = values.get(_EKU_OID)
-    if value is not None:
-        known = _oid_list(_EKU_OID, value)
-        if known is None:
-            return None
-        eku = known
+    policies = _oid_list(values, _POLICIES_OID)
+    eku = _oid_list(values, _EKU_OID)
+    if policies is None or eku is None:
+        return None
     poison = values.get(_POISON_OID)
     if poison is not None and poison != b"\x05\x00":
         return None
