@@ -282,7 +282,11 @@ class Tally:
         as_of: datetime,
         keep: bool,
         is_revoked: Callable[[CertRecord], bool] | None,
+        pairing: bool = True,
     ) -> None:
+        self.pairing = pairing
+        """Keep each counted certificate's pairing key and serial; false where it is known
+        that no precertificate is among the inputs."""
         self.evidence = evidence
         self.as_of = as_of
         self.keep = keep
@@ -312,6 +316,7 @@ class Tally:
         # Counted here and added to the summary at the end: a local is cheaper to bump.
         count = duplicates = expired = remaining_valid = 0
         add_seen, add_serial = seen.add, final_serials.add
+        pairing = self.pairing
         try:
             for number, record in numbered:
                 if progress is not None and number % 1000 == 0:
@@ -338,7 +343,7 @@ class Tally:
                         expired += 1
                     elif is_revoked is None or not is_revoked(_light_record(record)):
                         remaining_valid += 1
-                    if serial is not None:
+                    if pairing and serial is not None:
                         final_keys[(issuer, serial, pair_key)] = None
                         add_serial(serial)
                     continue
@@ -662,7 +667,7 @@ def _dedup_bucket(
             cast(CertRecord, record).index += offsets[place >> _PLACE]
     part = _Part(Summary(name=name, as_of=as_of))
     evidence = Evidence(part.summary, certificates=[] if keep else None)
-    tally = Tally(evidence, as_of, keep, is_revoked)
+    tally = Tally(evidence, as_of, keep, is_revoked, pairing=route)
     tally.read(merged)
     if not route:
         # Nothing to pair or list: only the certificates reported need their places.
