@@ -185,11 +185,13 @@ def test_certs_summarize_reads_stdin() -> None:
     assert json.loads(result.stdout)["problems"][0]["count"] == 3
 
 
-def test_certs_unreadable_inputs_are_listed_with_exit_0(tmp_path: Path) -> None:
+def test_certs_unreadable_inputs_are_listed_with_exit_2(tmp_path: Path) -> None:
+    """A CRL among the certificates is listed, and the exit status says an input was not a
+    certificate."""
     (tmp_path / "ok.pem").write_text((sorted(CERTS.glob("*.pem"))[0]).read_text())
     (tmp_path / "crl.pem").write_text("-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n")
     code, out, _ = run("certs", "summarize", str(tmp_path), "--json")
-    assert code == 0
+    assert code == 2
     document = json.loads(out)
     assert document["problems"][0]["count"] == 1
     assert document["errors"][0]["source"] == str(tmp_path / "crl.pem")
@@ -310,3 +312,20 @@ def test_max_input_gib_bounds_what_a_gz_may_hold(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["problems"][0]["count"] == 1
     bad = CliRunner().invoke(cli, ["certs", "summarize", str(bundle), "--max-input-gib", "0"])
     assert bad.exit_code == 2 and "--max-input-gib" in bad.stderr
+
+
+def test_rules_and_explain_in_a_fresh_program() -> None:
+    """The program loads each job when its command runs: ``rules`` and ``explain``, run
+    first thing in a new process, still see every rule."""
+    import subprocess
+    import sys
+
+    def program(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "ca_incident", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    listed = program("rules", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) > 50
+    explained = program("explain", "tl002")
+    assert explained.returncode == 0 and explained.stdout.startswith("TL002"), explained.stderr

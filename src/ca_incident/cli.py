@@ -93,7 +93,6 @@ if TYPE_CHECKING:
     from ca_incident.app import status as status_job
     from ca_incident.certs.evidence import Evidence
     from ca_incident.checks import output as check_output
-    from ca_incident.checks import registry as check_registry
     from ca_incident.revocation.crl import CrlError
     from ca_incident.revocation.status import ProblemRevocation
 else:
@@ -105,7 +104,6 @@ else:
     revocation_job = _lazy("ca_incident.app.revocation")
     status_job = _lazy("ca_incident.app.status")
     check_output = _lazy("ca_incident.checks.output")
-    check_registry = _lazy("ca_incident.checks.registry")
     incident_file = _lazy("ca_incident.incident_file")
     whiteboard_words = _lazy("ca_incident.whiteboard")
 
@@ -613,8 +611,9 @@ def certs_summarize(
     """Count a problem's certificates: total (a precertificate and its certificate once),
     precertificates without their certificate, first and last notBefore, remaining valid,
     kinds and validation types. Certificates that cannot be parsed are still counted, and
-    listed under errors. Exit 2 when some input is not a certificate at all (a line of
-    something else, a damaged .gz): the figures may then be incomplete.
+    listed under errors. Exit 2 when some input is not a certificate at all (a line of a
+    hash or base64 list that is neither, a damaged .gz, a file with nothing certificate-like):
+    the figures may then be incomplete. Text around PEM blocks (openssl x509 -text) is skipped.
 
     \b
     Example:
@@ -650,8 +649,8 @@ def _exit_if_unread(evidence: Evidence) -> None:
     unread = evidence.unread
     if unread:
         _err().print(
-            f"[bold red]error:[/] {len(unread):,} input(s) could not be read as certificates "
-            "(listed under errors): the figures may be incomplete"
+            f"[bold red]error:[/] {len(unread):,} input(s) could not be read as certificates: "
+            "the figures may be incomplete"
         )
         sys.exit(EXIT_INPUT)
 
@@ -813,7 +812,8 @@ def certs_appendix(
     before it was revoked; else Planned, or Delayed past --deadline, dated --planned (N/A
     without it). A certificate no CRL shows revoked or not revoked is shown so too, and
     reported: with --crl, the exit status is then 1. Exit 2 when some input is not a
-    certificate at all (a line of something else, a damaged .gz).
+    certificate at all (a line of a hash or base64 list that is neither, a damaged .gz, a
+    file with nothing certificate-like); the file is written all the same.
 
     \b
     Example:
@@ -1006,7 +1006,7 @@ def rules(as_json_flag: bool) -> None:
         ca-incident rules
         ca-incident rules --json | jq '.[] | select(.severity == "error") | .code'
     """
-    catalog = [check_registry.RULES[code] for code in sorted(check_registry.RULES)]
+    catalog = check_output.catalog()
     if as_json_flag:
         click.echo(json.dumps([check_output.rule_json(r) for r in catalog], indent=2))
         return
@@ -1024,7 +1024,7 @@ def explain(code: str) -> None:
     Example:
         ca-incident explain TL002
     """
-    found = check_registry.RULES.get(code.upper())
+    found = check_output.find_rule(code)
     if found is None:
         raise CaIncidentError(f"no rule '{code}': 'ca-incident rules' lists them")
     click.echo(check_output.explain(found), nl=False)

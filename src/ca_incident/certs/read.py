@@ -161,11 +161,19 @@ class _Capped(io.RawIOBase):
         self.seen += len(data)
         if self.seen > self.limit:
             raise InputTooLarge(
-                f"{self.source}: more than {self.limit / (1 << 30):g} GiB once decompressed; "
-                "raise the limit with --max-input-gib if the input is genuine"
+                f"{self.source}: more than {_amount(self.limit)} once decompressed (the "
+                "--max-input-gib limit); raise the limit if the input is genuine"
             )
         buffer[: len(data)] = data
         return len(data)
+
+
+def _amount(size: int) -> str:
+    """A byte count as a person reads it: 4 GiB, 10 MiB, 512 KiB."""
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift:
+            return f"{size / (1 << shift):,.4g} {unit}"
+    return f"{size:,} bytes"
 
 
 def _iter_maybe_gzip(

@@ -212,3 +212,14 @@ def explain(rule: Rule) -> str:
             "",
         ]
     )
+
+
+def catalog() -> list[Rule]:
+    """Every rule, by code: all are registered once this module is loaded (it loads the
+    engine, which loads every rule module)."""
+    return [RULES[code] for code in sorted(RULES)]
+
+
+def find_rule(code: str) -> Rule | None:
+    """The rule with this code, in any case."""
+    return RULES.get(code.upper())
