@@ -150,7 +150,7 @@ def _task_results(task: tasks.Task, keep: bool) -> tuple[Iterator[Result], int]:
         with lenient_parsing():
             for item in items:
                 if item.der is not None:
-                    record = read_certificate(item.der, item.source, item.index, subject=keep)
+                    record = read_certificate(item.der, item.source, item.index, listing=keep)
                     if item.error is not None:
                         # Read, but with something wrong around it (a cut, trailing bytes).
                         where = f"line {item.line}: " if item.line else ""

@@ -6,12 +6,12 @@ a field (malformed names, extensions, dates — incidents are about broken certi
 SHA-256 of the exact DER never fails, so even a certificate nothing can parse is counted and
 listed.
 
-The five extension fields the report needs (SAN names, policies, EKU, poison, SCT list) are
-read by one walk over the TBS in strict DER, without cryptography building an object for
-every extension; anything not plain (a long-form length where a short one fits, a repeated
-extension, a SAN name of another kind) goes to cryptography as above. Extensions the report
-does not read are not judged here: a malformed authority key identifier is pkilint's to
-report (``ca-incident lint``), not a reason to lose the SAN.
+Counting (``listing`` false) reads the five extension fields it needs (SAN names, policies,
+EKU, poison, SCT list) by one walk over the TBS in strict DER, without cryptography building
+an object for every extension, and leaves anything not plain (a long-form length where a
+short one fits, a repeated extension, a SAN name of another kind) to cryptography as above.
+It gives the same fields as reading everything; only the notes on malformed extensions it
+does not need (an authority key identifier, an SCT list) are left to a listing.
 """
 
 from __future__ import annotations
@@ -129,12 +129,15 @@ def from_fingerprint(sha256: str, source: str, index: int) -> CertRecord:
 
 
 def read_certificate(
-    der: bytes, source: str = "", index: int = 0, *, subject: bool = True
+    der: bytes, source: str = "", index: int = 0, *, listing: bool = True
 ) -> CertRecord:
-    """Read one DER certificate; never raises. ``subject`` false: the subject and the
-    S/MIME e-mail addresses are not read, for counting, which needs neither (building the
-    subject's RFC 4514 string is the costliest read left); every other field is read as
-    always, so the counts are the same either way."""
+    """Read one DER certificate; never raises.
+
+    ``listing`` (the default): read for a listing or an appendix, every field, and every
+    extension through cryptography, so that each malformed one is noted in ``errors``.
+    ``listing`` false: read for counting, which needs neither the subject nor the S/MIME
+    e-mail addresses, and whose extension fields come from one walk over the DER (see the
+    module's notes); every counted field is the same either way."""
     record = CertRecord(_SHA256(der).hexdigest(), source=source, index=index)
     try:
         certificate = x509.load_der_x509_certificate(der)
@@ -142,12 +145,12 @@ def read_certificate(
         record.errors.append(f"cryptography: {exc}")
         _read_leniently(der, record, all_fields=True)
         return record
-    _read_with_cryptography(certificate, der, record, subject)
+    _read_with_cryptography(certificate, der, record, listing)
     return record
 
 
 def _read_with_cryptography(
-    c: x509.Certificate, der: bytes, record: CertRecord, read_subject: bool = True
+    c: x509.Certificate, der: bytes, record: CertRecord, listing: bool = True
 ) -> None:
     # This runs for every certificate: the common path is kept flat and allocation-free.
     failed: list[str] = []
@@ -167,7 +170,7 @@ def _read_with_cryptography(
         record.errors.append(f"issuer: cryptography: {exc}")
     subject = None
     try:
-        if read_subject:
+        if listing:
             subject = c.subject
             record.subject = subject.rfc4514_string()
     except Exception as exc:
@@ -181,7 +184,7 @@ def _read_with_cryptography(
         record.errors.append(f"validity: cryptography: {exc}")
     names = None
     san_emails: tuple[str, ...] = ()
-    indexed = None if index is None else _indexed_extensions(index[2])
+    indexed = None if listing or index is None else _indexed_extensions(index[2])
     if indexed is not None:
         (
             record.dns_names,
@@ -202,7 +205,7 @@ def _read_with_cryptography(
     if failed:
         _read_leniently(der, record, all_fields=False, only=failed)
     _classify(record, der)
-    if record.kind == "smime" and read_subject:
+    if record.kind == "smime" and listing:
         # Personal data matters only where S/MIME redaction does; not read for the rest.
         emails = list(record.emails)
         if subject is not None:
