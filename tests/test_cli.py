@@ -310,8 +310,10 @@ def test_max_input_gib_bounds_what_a_gz_may_hold(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["certs", "summarize", str(bundle), "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["problems"][0]["count"] == 1
-    bad = CliRunner().invoke(cli, ["certs", "summarize", str(bundle), "--max-input-gib", "0"])
-    assert bad.exit_code == 2 and "--max-input-gib" in bad.stderr
+    for value in ("0", "-1", "nan", "inf", "1e400", "1e-12", "abc"):
+        bad = CliRunner().invoke(cli, ["certs", "summarize", str(bundle), "--max-input-gib", value])
+        assert bad.exit_code == 2 and "--max-input-gib" in bad.stderr, (value, bad.output)
+        assert "Traceback" not in bad.output
 
 
 def test_rules_and_explain_in_a_fresh_program() -> None:

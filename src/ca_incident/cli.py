@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import shutil
 import sys
@@ -192,11 +193,24 @@ JOBS = click.option(
 )
 
 
+_MOST_GIB = 1 << 20
+"""A pebibyte: more than any input, and still a whole number of bytes."""
+
+
+def _input_limit(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value) or not 1 / (1 << 30) <= value <= _MOST_GIB:
+        raise click.BadParameter(
+            f"{value!r} is not a size in GiB from 1 byte (about 1e-9) to {_MOST_GIB:,}"
+        )
+    return value
+
+
 MAX_INPUT = click.option(
     "--max-input-gib",
-    type=click.FloatRange(min=0, min_open=True),
+    type=float,
     default=MAX_BYTES / (1 << 30),
     show_default=True,
+    callback=_input_limit,
     help="How much a compressed (.gz) input may hold once decompressed, in GiB: more is "
     "refused, not read (a gzip bomb); raise it for a genuine larger input.",
 )
