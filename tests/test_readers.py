@@ -317,3 +317,28 @@ def test_plain_blocks_and_the_general_reader_agree_on_lines_and_bodies(tmp_path:
     assert [i.der for i in one] == [i.der for i in other] and len(one) == 5
     assert [i.index for i in one] == [i.index for i in other] == list(range(5))
     assert one[-1].error == other[-1].error and one[-1].line == other[-1].line
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_problem_in_a_later_range_names_its_line_in_the_file(tmp_path: Path, jobs: int) -> None:
+    """A large file is read in ranges, each counting lines from its own start: a block
+    without its END line in the third range is still reported at its line in the file."""
+    from ca_incident.certs.tasks import RANGE
+
+    _, issuing, _ = hierarchy()
+    ders = [issue(issuing, 0x4C1 + n, f"lines{n}.example").certificate for n in range(3)]
+    block, *others = [pem(der) for der in ders if der is not None]
+    blocks = (RANGE * 3) // len(block) + 10
+    # Two distinct certificates lose their END line, in the second range and the last one.
+    unclosed = {blocks // 2: others[0], blocks - 5: others[1]}
+    text = "".join(
+        unclosed[n].replace("-----END CERTIFICATE-----\n", "") if n in unclosed else block
+        for n in range(blocks)
+    )
+    bundle = tmp_path / "big.pem"
+    bundle.write_text(text)
+    expected = sorted(i.line for i in iter_items([bundle]) if i.error)
+    assert len(expected) == 2 and expected[0] > RANGE // len(block)
+    evidence = collect([bundle], as_of=AS_OF, jobs=jobs, keep=True)
+    lines = sorted(int(w.error.split("line ")[1].split(":")[0]) for w in evidence.warnings)
+    assert lines == expected

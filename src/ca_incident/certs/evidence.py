@@ -152,9 +152,10 @@ def _task_results(task: tasks.Task, keep: bool) -> tuple[Iterator[Result], int]:
                 if item.der is not None:
                     record = read_certificate(item.der, item.source, item.index, listing=keep)
                     if item.error is not None:
-                        # Read, but with something wrong around it (a cut, trailing bytes).
-                        where = f"line {item.line}: " if item.line else ""
-                        note = f"{_AROUND}{where}{item.error}"
+                        # Read, but with something wrong around it (a cut, trailing bytes);
+                        # its line is said once the task's place in its file is known.
+                        note = f"{_AROUND}{item.error}"
+                        record.line = item.line
                         record.errors.insert(0, note)
                         if record.fatal is not None:
                             record.fatal = f"{note}; {record.fatal}"
@@ -212,6 +213,7 @@ def _merge(
             yield cast(Light, result)
         elif isinstance(result, CertRecord):
             result.index += position.index
+            _place_note(result, position.line)
             yield result
         else:
             assert isinstance(result, Item)
@@ -414,6 +416,18 @@ class Tally:
 
 
 _AROUND = "read with a problem around it: "
+
+
+def _place_note(record: CertRecord, lines_before: int) -> None:
+    """Name the line of a certificate's problem in its file, its task's ``lines_before``
+    it added (a range of a large file counts its lines from its own start)."""
+    if not record.line:
+        return
+    record.line += lines_before
+    where = f"{_AROUND}line {record.line}: "
+    record.errors[0] = where + record.errors[0].removeprefix(_AROUND)
+    if record.fatal is not None and record.fatal.startswith(_AROUND):
+        record.fatal = where + record.fatal.removeprefix(_AROUND)
 
 
 def _fingerprint_only(record: CertRecord) -> bool:
@@ -651,7 +665,7 @@ def _dedup_bucket(
     as_of: datetime,
     keep: bool,
     is_revoked: Callable[[CertRecord], bool] | None,
-    offsets: list[int],
+    offsets: list[tuple[int, int]],
     buckets: int,
     route: bool,
     *parts: Packed[list[Placed]],
@@ -664,7 +678,9 @@ def _dedup_bucket(
     merged = [placed for p in parts for placed in p.unpack()]
     for place, record in merged:
         if type(record) is not tuple:
-            cast(CertRecord, record).index += offsets[place >> _PLACE]
+            index, lines = offsets[place >> _PLACE]
+            cast(CertRecord, record).index += index
+            _place_note(cast(CertRecord, record), lines)
     part = _Part(Summary(name=name, as_of=as_of))
     evidence = Evidence(part.summary, certificates=[] if keep else None)
     tally = Tally(evidence, as_of, keep, is_revoked, pairing=route)
@@ -874,7 +890,7 @@ def _collect_on_cluster(
         sizes = _task_sizes(cluster, [part(r, 0) for r in reads], len(planned), progress)
         starts = tasks.starts(planned, [(size[0], size[2]) for size in sizes])
         errors = _item_errors(starts, sizes)
-        offsets = [start.index for start, _ in starts]
+        offsets = [(start.index, start.line) for start, _ in starts]
         route = keep or any(size[4] for size in sizes)
         counted = [
             submit(

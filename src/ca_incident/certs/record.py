@@ -113,6 +113,9 @@ class CertRecord:
     """Set when nothing could parse the certificate: only its SHA-256 is known."""
     source: str = ""
     index: int = 0
+    line: int = 0
+    """The line of its source a problem around it is on (a PEM block without its END line, a
+    cut base64 line), 1-based; 0 when there is none, or no line to name."""
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Records cross from worker processes in bulk: a plain tuple pickles in C, the
