@@ -59,7 +59,7 @@ def test_escape_bytes_in_names_are_shown_not_acted_on(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli, ["certs", "summarize", str(hostile), "--list", "--as-of", AS_OF]
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # notes.txt is not a certificate
     assert "\x1b" not in result.output and "\x07" not in result.output
     assert "\\x1b[31mRED" in result.output and "[bold]" in result.output
     # Whole SHA-256 hashes, however narrow the terminal.
