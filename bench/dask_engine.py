@@ -12,7 +12,8 @@ Prints, measured in the same run:
    process runs the LocalCluster's scheduler too, so that is counted; its two workers are
    other processes, and are not.
 
-Medians of interleaved repeats; the cluster is started once, outside the timings.
+Each ratio is the median over rounds of the ratio within a round (the two runs of a round
+take turns, in alternating order); the cluster is started once, outside the timings.
 
     python -m bench --only dask   (BENCH_CERTS=200000 BENCH_DASK_LINT=2000 BENCH_MILLION=1000000
                                    BENCH_REPEAT=3; --quick: 20,000, 400, 100,000 and 1)
@@ -24,10 +25,11 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 from bench.corpus import write_pem_bundle
 from bench.result import Result, setting
-from bench.timing import median_seconds, peak_of_command
+from bench.timing import paired_runs, peak_of_command
 from ca_incident.app.lint import lint
 from ca_incident.certs.evidence import collect
 from ca_incident.engines import Engine, open_engine
@@ -57,16 +59,18 @@ def _ratios(folder: Path, count: int, lint_count: int, repeat: int) -> Iterator[
             result = lint([lint_bundle], profile="tls", jobs=WORKERS, engine=engine)
             assert result.certificates_linted == lint_count, result
 
-        local, dask = median_seconds([lambda: summarize(None), lambda: summarize(cluster)], repeat)
+        (local, dask), ratios = paired_runs(
+            [lambda: summarize(None), lambda: summarize(cluster)], repeat
+        )
         ratio = Result(
-            "dask: summarize / local --jobs 2", local / dask, SUMMARIZE_TARGET, True, "x"
+            "dask: summarize / local --jobs 2", median(ratios[1]), SUMMARIZE_TARGET, True, "x"
         )
         print(f"certs summarize --jobs 2       {count / local:>9,.0f} certificates/s")
         print(f"certs summarize --engine dask  {count / dask:>9,.0f} certificates/s")
         print(f"ratio dask / local             {ratio.measured:>9.2f} (target {ratio.target_text})")
         yield ratio
-        local, dask = median_seconds([lambda: linted(None), lambda: linted(cluster)], repeat)
-        ratio = Result("dask: lint / local --jobs 2", local / dask, LINT_TARGET, True, "x")
+        (local, dask), ratios = paired_runs([lambda: linted(None), lambda: linted(cluster)], repeat)
+        ratio = Result("dask: lint / local --jobs 2", median(ratios[1]), LINT_TARGET, True, "x")
         rate = lint_count / dask
         print(f"lint --jobs 2                  {lint_count / local:>9,.0f} certificates/s")
         print(f"lint --engine dask             {rate:>9,.0f} certificates/s")
