@@ -408,14 +408,18 @@ def test_script_in_a_bug_stays_text(page: Any) -> None:
     assert dialogs == []
 
 
-def test_documentation_screenshots(browser: Any, tmp_path: Path) -> None:
+def test_documentation_screenshots(
+    browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """docs/dashboard-*.png: the examples and a cache without the hostile bug, written to
-    $CA_INCIDENT_DOCS_SCREENSHOTS (else into the test's tmp folder)."""
-    target = Path(DOCS_SCREENSHOTS) if DOCS_SCREENSHOTS else tmp_path / "docs"
+    $CA_INCIDENT_DOCS_SCREENSHOTS (else into the test's tmp folder). The examples are named
+    from the repository's root, as a user there names them: no path of this machine shows."""
+    target = Path(DOCS_SCREENSHOTS).resolve() if DOCS_SCREENSHOTS else tmp_path / "docs"
     target.mkdir(parents=True, exist_ok=True)
     cache = tmp_path / "bugzilla.sqlite"
     seed_cache(cache, hostile=False)
-    board = Dashboard([EXAMPLES], Settings(url=SERVER, cache=cache), as_of=AS_OF)
+    monkeypatch.chdir(EXAMPLES.parent)
+    board = Dashboard([Path(EXAMPLES.name)], Settings(url=SERVER, cache=cache), as_of=AS_OF)
     with _served(board) as url:
         context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 800})
         page = context.new_page()
