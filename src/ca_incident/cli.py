@@ -1329,21 +1329,7 @@ def status_command(
                 console.print(f"  [yellow]differs[/] {safe(line)}")
             for warning in entry.warnings:
                 _err().print(f"[yellow]warning:[/] {safe(warning)}")
-            shown = [c for c in entry.clocks if c.open or c.late]
-            if not any(c.open for c in shown):
-                console.print("  no open deadlines")
-            for c in shown:
-                should = "" if c.must else " (SHOULD)"
-                if c.overdue:
-                    mark = "[bold red]OVERDUE[/]" if c.must else "[yellow]overdue[/]"
-                    console.print(f"  {mark} {report_time(c.due)}  {safe(c.what)}{should}")
-                elif c.late and c.done is not None:
-                    console.print(
-                        f"  [red]late[/]    {report_time(c.due)}  {safe(c.what)}{should}; "
-                        f"done {report_time(c.done)}"
-                    )
-                else:
-                    console.print(f"  due     {report_time(c.due)}  {safe(c.what)}{should}")
+            _print_clocks(console, entry.clocks)
     if result.overdue or result.failed:
         sys.exit(EXIT_FINDINGS)
 

@@ -17,11 +17,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
-from typing import Protocol
+from typing import Any, Protocol
 
 from ca_incident.model import CLOSED_STATUSES, ActionStatus, EventKind, Incident, Loc, Stage
 from ca_incident.revocation.deadlines import Deadline, deadline
-from ca_incident.timeutil import require_aware
+from ca_incident.timeutil import iso_z, require_aware
 from ca_incident.whiteboard import is_revocation_delay, next_update
 
 FIRST_REPORT = timedelta(hours=72)
@@ -171,6 +171,22 @@ class Clock:
     @property
     def open(self) -> bool:
         return self.done is None
+
+    @property
+    def requirement(self) -> str:
+        return "MUST" if self.must else "SHOULD"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "what": self.what,
+            "due": iso_z(self.due),
+            "done": iso_z(self.done) if self.done else None,
+            "overdue": self.overdue,
+            "late": self.late,
+            "requirement": self.requirement,
+            "source": self.source,
+        }
 
 
 def _end_of(day: date) -> datetime:

@@ -342,22 +342,9 @@ class ShowResult:
             "needinfo": [f.as_json() for f in facts.open_needinfo],
             "attachments": [a.as_json() for a in facts.cached.attachments],
             "awareness": {"at": iso_z(self.aware), "from": self.aware_source},
-            "clocks": [_clock_json(c) for c in self.clocks],
+            "clocks": [c.as_json() for c in self.clocks],
             "overdue": self.overdue,
         }
-
-
-def _clock_json(clock: Clock) -> dict[str, Any]:
-    return {
-        "kind": clock.kind,
-        "what": clock.what,
-        "due": iso_z(clock.due),
-        "done": iso_z(clock.done) if clock.done else None,
-        "overdue": clock.overdue,
-        "late": clock.late,
-        "requirement": "MUST" if clock.must else "SHOULD",
-        "source": clock.source,
-    }
 
 
 def show_bug(

@@ -42,7 +42,7 @@ from ca_incident.app.bugzilla import ShowResult, show_bug
 from ca_incident.app.build import Build, incident_files
 from ca_incident.app.check import CheckOptions, CheckResult, build_and_check, check_paths
 from ca_incident.app.revocation import RevocationResult, check_incident_revocation
-from ca_incident.app.status import StatusResult, clock_json, incident_folders, status
+from ca_incident.app.status import StatusResult, incident_folders, status
 from ca_incident.bugzilla.cache import Cache
 from ca_incident.bugzilla.reading import (
     awareness_from_reports,
@@ -76,7 +76,7 @@ INDEX_VERSION = 1
 
 
 def _clocks_json(found: Iterable[Clock]) -> list[dict[str, Any]]:
-    return [clock_json(c) for c in found]
+    return [c.as_json() for c in found]
 
 
 def _open_questions(found: Iterable[Clock]) -> list[Clock]:
@@ -250,7 +250,7 @@ class BugDigest:
             "posted": self.posted.model_dump(mode="json"),
             "questions": [q.model_dump(mode="json") for q in self.questions],
             "latest": self.latest.as_json() if self.latest else None,
-            "clocks": [{**clock_json(c), "must": c.must} for c in self.stored_clocks],
+            "clocks": [{**c.as_json(), "must": c.must} for c in self.stored_clocks],
         }
 
     @classmethod
@@ -630,7 +630,7 @@ class IncidentRow:
             "url": self.url,
             "path": self.path,
             "tags": list(self.tags),
-            "next": clock_json(following) if following else None,
+            "next": following.as_json() if following else None,
             "overdue": _clocks_json(self.overdue),
             "late": _clocks_json(self.late),
             "open_questions": self.open_questions,

@@ -56,24 +56,11 @@ class IncidentStatus:
             "title": incident.bugzilla_summary if incident else None,
             "stage": incident.stage.value if incident else None,
             "bug": incident.bug if incident else None,
-            "deadlines": [clock_json(c) for c in self.clocks],
+            "deadlines": [c.as_json() for c in self.clocks],
             "errors": list(self.errors),
             "bugzilla": self.bug.as_json() if self.bug else None,
             "warnings": list(self.warnings),
         }
-
-
-def clock_json(clock: Clock) -> dict[str, Any]:
-    return {
-        "kind": clock.kind,
-        "what": clock.what,
-        "due": iso_z(clock.due),
-        "done": iso_z(clock.done) if clock.done else None,
-        "overdue": clock.overdue,
-        "late": clock.late,
-        "requirement": "MUST" if clock.must else "SHOULD",
-        "source": clock.source,
-    }
 
 
 @dataclass

@@ -312,7 +312,7 @@ def clock_timeline(found: Sequence[Clock], as_of: datetime) -> Chart | None:
                 report_time(c.due),
                 report_time(c.done) if c.done else "",
                 clock_state(c),
-                "MUST" if c.must else "SHOULD",
+                c.requirement,
             )
             for c in found
         ],
