@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from asn1crypto import parser as asn1_parser
@@ -167,7 +168,7 @@ def _read_with_cryptography(
         record.errors.append(f"serial: cryptography: {exc}")
     index = _tbs_index(der)
     try:
-        record.issuer = _issuer_string(c, der, None if index is None else index[1])
+        record.issuer = _issuer_string(c, None if index is None else index[1])
     except Exception as exc:
         failed.append("issuer")
         record.errors.append(f"issuer: cryptography: {exc}")
@@ -360,36 +361,25 @@ _EKU_OID = bytes.fromhex("551d25")
 _POISON_OID = _POISON_DER[2:]
 _SCT_OID = _SCT_DER[2:]
 
-_VALUES: dict[bytes, tuple[str, ...] | None] = {}
-"""Policy and EKU extension values by their OID and exact DER, as read: an incident's
-certificates share a few, so each is parsed once."""
-_VALUES_SIZE = 4096
-
 
 def _oid_list(values: Extensions, oid: bytes) -> tuple[str, ...] | None:
-    """The OIDs of the certificatePolicies or extKeyUsage extension in strict DER (asn1crypto,
-    which the lenient reading uses too), none without the extension; None when it is not
-    strict DER, and cryptography reads the certificate. A function of the bytes alone,
-    whatever was read before."""
+    """The OIDs of the certificatePolicies or extKeyUsage extension, none without it; None
+    when it is not strict DER, and cryptography reads the certificate."""
     value = values.get(oid)
-    if value is None:
-        return ()
-    key = oid + value
-    if key in _VALUES:
-        return _VALUES[key]
-    found: tuple[str, ...] | None
+    return () if value is None else _parsed_oids(oid, value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_oids(oid: bytes, value: bytes) -> tuple[str, ...] | None:
+    """An extension value's OIDs in strict DER (asn1crypto, which the lenient reading uses
+    too). A function of the bytes alone, cached: an incident's certificates share a few."""
     try:
         if oid == _EKU_OID:
-            found = tuple(u.dotted for u in asn1_x509.ExtKeyUsageSyntax.load(value, strict=True))
-        else:
-            policies = asn1_x509.CertificatePolicies.load(value, strict=True)
-            found = tuple(p["policy_identifier"].dotted for p in policies)
+            return tuple(u.dotted for u in asn1_x509.ExtKeyUsageSyntax.load(value, strict=True))
+        policies = asn1_x509.CertificatePolicies.load(value, strict=True)
+        return tuple(p["policy_identifier"].dotted for p in policies)
     except Exception:
-        found = None
-    if len(_VALUES) >= _VALUES_SIZE:
-        _VALUES.clear()
-    _VALUES[key] = found
-    return found
+        return None
 
 
 Indexed = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], bool, bool]
@@ -451,35 +441,21 @@ _ISSUER_NAMES: dict[bytes, str] = {}
 _ISSUER_CACHE_SIZE = 4096
 
 
-def _issuer_string(c: x509.Certificate, der: bytes, key: bytes | None) -> str:
+def _issuer_string(c: x509.Certificate, key: bytes | None) -> str:
     """The issuer in RFC 4514, built once per distinct issuer.
 
     An incident's certificates come from a handful of issuing CAs, and building the string
-    is one of the costliest reads; the issuer's DER (``key``, else sliced from the TBS
-    here) is the cache key.
+    is one of the costliest reads; the issuer's DER, sliced from the TBS, is the cache key
+    (``key``; None where the TBS is not plain DER, and the string is built each time).
     """
     if key is None:
-        try:
-            key = _issuer_der(der)
-        except IndexError:
-            return c.issuer.rfc4514_string()
+        return c.issuer.rfc4514_string()
     name = _ISSUER_NAMES.get(key)
     if name is None:
         if len(_ISSUER_NAMES) >= _ISSUER_CACHE_SIZE:
             _ISSUER_NAMES.clear()
         name = _ISSUER_NAMES[key] = c.issuer.rfc4514_string()
     return name
-
-
-def _issuer_der(der: bytes) -> bytes:
-    """TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serial, signature, issuer, ... }"""
-    at = _header_length(der, 0)
-    at += _header_length(der, at)
-    if der[at] == 0xA0:
-        at += _tlv_length(der, at)
-    at += _tlv_length(der, at)
-    at += _tlv_length(der, at)
-    return der[at : at + _tlv_length(der, at)]
 
 
 def _pair_key(
