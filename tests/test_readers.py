@@ -342,3 +342,32 @@ def test_a_problem_in_a_later_range_names_its_line_in_the_file(tmp_path: Path, j
     evidence = collect([bundle], as_of=AS_OF, jobs=jobs, keep=True)
     lines = sorted(int(w.error.split("line ")[1].split(":")[0]) for w in evidence.warnings)
     assert lines == expected
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_links_and_fifos_in_a_folder_are_reported_not_passed_over(
+    tmp_path: Path, jobs: int
+) -> None:
+    """A link to a folder (not followed), a link to nothing, a link loop and a FIFO inside
+    a certificate folder each become an error naming it, so the count is never silently
+    short; a link to a file is read as the file."""
+    _, issuing, _ = hierarchy()
+    ders = [issue(issuing, 0x5E0 + n, f"link{n}.example").certificate for n in range(2)]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "a.pem").write_text(pem(ders[0] or b""))
+    folder = tmp_path / "certs"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "b.pem").write_text(pem(ders[1] or b""))
+    (folder / "linkdir").symlink_to(elsewhere)
+    (folder / "linkfile.pem").symlink_to(elsewhere / "a.pem")
+    (folder / "dangling.pem").symlink_to(tmp_path / "nowhere")
+    (folder / "loop").symlink_to(folder / "loop")
+    os.mkfifo(folder / "fifo.pem")
+    evidence = collect([folder], as_of=AS_OF, jobs=jobs)
+    assert evidence.summary.count == 2
+    reported = {Path(e.source).name: e.error for e in evidence.unread}
+    assert set(reported) == {"linkdir", "dangling.pem", "loop", "fifo.pem"}
+    assert "link to a folder, not followed" in reported["linkdir"]
+    assert "not a regular file" in reported["fifo.pem"]
+    assert all(i.error for i in iter_items([folder]) if Path(i.source).name in reported)

@@ -82,8 +82,11 @@ def iter_source(source: Source, *, max_bytes: int = MAX_BYTES) -> Iterator[Item]
     path = source.path
     assert path is not None
     if path.is_dir():
-        for file in folder_files(path):
-            yield from iter_file(file, named=False, max_bytes=max_bytes)
+        for file, refused in folder_files(path):
+            if refused is not None:
+                yield Item(str(file), 0, error=refused)
+            else:
+                yield from iter_file(file, named=False, max_bytes=max_bytes)
     else:
         regular_file(path, source.name)
         yield from iter_file(path, named=True, name=source.name, max_bytes=max_bytes)
@@ -103,9 +106,23 @@ def regular_file(path: Path, name: str) -> None:
         )
 
 
-def folder_files(folder: Path) -> list[Path]:
-    """The regular files of a folder, recursively, in name order, hidden ones left out."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+def folder_files(folder: Path) -> list[tuple[Path, str | None]]:
+    """The entries of a folder to read, recursively, in name order, hidden ones left out:
+    each file, with None; and with why it is not read, each entry that is neither a file nor
+    a folder (a link to a folder, which is not followed, a link that leads nowhere, a FIFO,
+    a socket, a device), so that it is reported rather than passed over."""
+    entries: list[tuple[Path, str | None]] = []
+    for path in sorted(folder.rglob("*")):
+        if path.name.startswith("."):
+            continue
+        if path.is_file():
+            entries.append((path, None))
+        elif path.is_symlink():
+            why = "a link to a folder, not followed" if path.is_dir() else "a link to no file"
+            entries.append((path, f"not read: {why}; name its target instead"))
+        elif not path.is_dir():
+            entries.append((path, "not read: not a regular file (a FIFO, socket or device)"))
+    return entries
 
 
 def iter_file(

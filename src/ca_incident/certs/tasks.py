@@ -61,6 +61,8 @@ class Task:
     """How much a compressed input may hold once decompressed."""
     size: int = 0
     """Bytes to read, as planned (of the file, or the range): to batch small tasks."""
+    refused: str | None = None
+    """Why an entry of a folder is not read (a link to a folder, a FIFO): its one item."""
 
 
 def plan(
@@ -90,8 +92,11 @@ def plan(
         path = source.path
         assert path is not None
         if path.is_dir():
-            for file in folder_files(path):
-                yield from _file_tasks(file, str(file), False, size, max_bytes)
+            for file, refused in folder_files(path):
+                if refused is not None:
+                    yield Task(str(file), "", named=False, refused=refused)
+                else:
+                    yield from _file_tasks(file, str(file), False, size, max_bytes)
         else:
             regular_file(path, source.name)
             yield from _file_tasks(path, source.name, True, size, max_bytes)
@@ -225,6 +230,8 @@ def _file_tasks(
 
 def run(task: Task) -> tuple[Iterator[Item], int]:
     """The task's items, with positions local to it, and the lines it spans."""
+    if task.refused is not None:
+        return iter([Item(task.source, 0, error=task.refused)]), 0
     if task.data is not None:
         return iter_bytes(task.data, task.source, named=task.named, max_bytes=task.max_bytes), 0
     if task.end is None:
