@@ -360,7 +360,7 @@ def fold_on_cluster(
                 for n, (batch, folder) in enumerate(zip(partitions, folders, strict=True))
             ]
             certificates = [sum(counts[n][0] for n, _ in batch) for batch in partitions]
-            for number, ready in _in_order(cluster, work, certificates, progress, futures):
+            for number, ready in _in_order(cluster, work, certificates, progress):
                 yield ready
                 yielded.append(number)
         except BaseException:
@@ -396,12 +396,15 @@ def _in_order(
     work: Sequence[Callable[[], Any]],
     certificates: list[int],
     progress: Callable[[int], None] | None,
-    futures: list[Any],
 ) -> Iterator[tuple[int, Any]]:
     """Each partition's number and result, in input order as soon as all before it are in,
-    with at most two partitions a worker submitted at a time (each future also goes to
-    ``futures``); progress by partitions and certificates as they finish, in any order. On
-    an interrupt, the results already in follow, whatever their order, before it goes on."""
+    with at most two partitions a worker submitted at a time; progress by partitions and
+    certificates as they finish, in any order. On an interrupt, the results already in
+    follow, whatever their order, before it goes on.
+
+    A partition's future is let go as soon as its result is taken: Dask then forgets it, and
+    a worker lost later does not run it again, rewriting its part folder while the parts are
+    being concatenated. The futures still running are cancelled on any failure."""
     window = 2 * cluster.workers
     pending: dict[int, Any] = {}
     results: dict[int, Any] = {}
@@ -410,7 +413,6 @@ def _in_order(
         while following < len(work):
             while submitted < len(work) and len(pending) < window:
                 pending[submitted] = work[submitted]()
-                futures.append(pending[submitted])
                 submitted += 1
             finished = set(map(id, cluster.first_done(list(pending.values()))))
             for n in [n for n, future in pending.items() if id(future) in finished]:
@@ -428,6 +430,9 @@ def _in_order(
         cluster.cancel(pending.values())
         for n in sorted(results):
             yield n, results[n]
+        raise
+    except BaseException:
+        cluster.cancel(pending.values())
         raise
 
 
